@@ -1,0 +1,177 @@
+using SpatialRegion.Api.Import;
+using SpatialRegion.Api.Infrastructure;
+using SpatialRegion.Api.Layers;
+
+namespace SpatialRegion.Api.Cli;
+
+/// <summary>
+/// Administrative commands, run with the same configuration as the service:
+/// <c>dotnet run --project src/SpatialRegion.Api -- &lt;command&gt;</c>. Exit codes: 0 done, 1 failed, 2 wrong usage.
+/// </summary>
+public static class CommandLine
+{
+    private const string Usage = """
+        Usage: SpatialRegion.Api <command> [options]
+
+          (no command)                 serve the HTTP API
+          migrate                      apply schema migrations
+          setup                        migrate, then import the default layers that are missing
+          import-defaults [--force] [--only id,id]
+                                       import the default layers of data/layers.json (--force: all, replacing)
+          import <layer-id> <file.geojson> [--key <property>] [--merge] [--title <text>]
+                 [--description <text>] [--source <text>] [--licence <text>]
+                                       import a GeoJSON FeatureCollection as a new or replacing layer
+          delete-layer <layer-id>      remove a layer and its features
+          layers                       list the layers in the registry
+
+        The database is ConnectionStrings__Postgis; source data is found in SpatialRegion__DataDir.
+        """;
+
+    private static readonly string[] Commands = ["migrate", "setup", "import-defaults", "import", "delete-layer", "layers", "help", "--help", "-h"];
+
+    public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
+
+    public static async Task<int> RunAsync(string[] args)
+    {
+        if (args[0] is "help" or "--help" or "-h")
+        {
+            Console.WriteLine(Usage);
+            return 0;
+        }
+
+        Options options;
+        try
+        {
+            options = Options.Parse(args.Skip(1).ToArray());
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message + Environment.NewLine + Environment.NewLine + Usage);
+            return 2;
+        }
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        // The commands print their own progress; the log is for warnings and errors only.
+        builder.Configuration["Logging:LogLevel:Default"] = "Warning";
+        builder.Configuration["Logging:LogLevel:Npgsql"] = "Warning";
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+        var ct = cts.Token;
+
+        try
+        {
+            builder.Services.AddSpatialRegionCore();
+            using var host = builder.Build();
+            var services = host.Services;
+            var migrator = services.GetRequiredService<Migrator>();
+            void Print(string line) => Console.WriteLine(line);
+
+            switch (args[0])
+            {
+                case "migrate":
+                    Print($"Applied {await migrator.MigrateAsync(ct)} migration(s).");
+                    return 0;
+
+                case "setup":
+                case "import-defaults":
+                    {
+                        await migrator.MigrateAsync(ct);
+                        var defaults = services.GetRequiredService<DefaultLayers>();
+                        Print($"Source data: {defaults.DataDir}");
+                        var onlyMissing = args[0] == "setup" || !options.Flags.Contains("force");
+                        var only = options.Named.TryGetValue("only", out var list) ? list.Split(',', StringSplitOptions.TrimEntries) : null;
+                        var reports = await defaults.ImportAsync(onlyMissing, only, Print, ct);
+                        Print(reports.Count == 0 ? "All default layers are present." : $"Imported {reports.Count} layer(s).");
+                        return 0;
+                    }
+
+                case "import":
+                    {
+                        if (options.Positional.Count != 2)
+                        {
+                            throw new ArgumentException("import needs a layer id and a file.");
+                        }
+                        await migrator.MigrateAsync(ct);
+                        var report = await services.GetRequiredService<LayerImporter>().ImportAsync(new LayerImportRequest(
+                            options.Positional[0], options.Positional[1],
+                            options.Named.GetValueOrDefault("key"), options.Flags.Contains("merge"),
+                            options.Named.GetValueOrDefault("title"), options.Named.GetValueOrDefault("description"),
+                            options.Named.GetValueOrDefault("source"), options.Named.GetValueOrDefault("licence")), Print, ct);
+                        Print(report.ToString());
+                        return 0;
+                    }
+
+                case "delete-layer":
+                    {
+                        if (options.Positional.Count != 1)
+                        {
+                            throw new ArgumentException("delete-layer needs a layer id.");
+                        }
+                        await migrator.MigrateAsync(ct);
+                        var deleted = await services.GetRequiredService<LayerImporter>().DeleteAsync(options.Positional[0], ct);
+                        Print(deleted ? $"Deleted layer '{options.Positional[0]}'." : $"There is no layer '{options.Positional[0]}'.");
+                        return deleted ? 0 : 1;
+                    }
+
+                case "layers":
+                    {
+                        await migrator.MigrateAsync(ct);
+                        foreach (var layer in await services.GetRequiredService<LayerCatalog>().AllAsync(ct))
+                        {
+                            Print(FormattableString.Invariant($"{layer.Id,-24} {layer.FeatureCount,7} {layer.GeometryType,-16} v{layer.Version}  {layer.Title}"));
+                        }
+                        return 0;
+                    }
+            }
+            return 2;
+        }
+        catch (ArgumentException e)
+        {
+            await Console.Error.WriteLineAsync(e.Message + Environment.NewLine + Environment.NewLine + Usage);
+            return 2;
+        }
+        catch (ImportException e)
+        {
+            await Console.Error.WriteLineAsync("Import failed, nothing was changed: " + e.Message);
+            return 1;
+        }
+        catch (Exception e) when (e is InvalidOperationException or DirectoryNotFoundException or Npgsql.NpgsqlException or Microsoft.Extensions.Options.OptionsValidationException)
+        {
+            await Console.Error.WriteLineAsync("Failed: " + e.Message);
+            return 1;
+        }
+    }
+
+    private sealed record Options(List<string> Positional, Dictionary<string, string> Named, HashSet<string> Flags)
+    {
+        private static readonly string[] FlagNames = ["merge", "force"];
+        private static readonly string[] ValueNames = ["key", "title", "description", "source", "licence", "only"];
+
+        public static Options Parse(string[] args)
+        {
+            var options = new Options([], new Dictionary<string, string>(StringComparer.Ordinal), new HashSet<string>(StringComparer.Ordinal));
+            for (var i = 0; i < args.Length; i++)
+            {
+                if (!args[i].StartsWith("--", StringComparison.Ordinal))
+                {
+                    options.Positional.Add(args[i]);
+                    continue;
+                }
+                var name = args[i][2..];
+                if (FlagNames.Contains(name))
+                {
+                    options.Flags.Add(name);
+                }
+                else if (ValueNames.Contains(name))
+                {
+                    options.Named[name] = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"--{name} needs a value.");
+                }
+                else
+                {
+                    throw new ArgumentException($"Unknown option --{name}.");
+                }
+            }
+            return options;
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Http.Extensions;
+using Microsoft.Extensions.Primitives;
+
+namespace SpatialRegion.Api.Http;
+
+public static class RequestUrls
+{
+    public static string Base(HttpRequest request) => $"{request.Scheme}://{request.Host}{request.PathBase}";
+
+    /// <summary>The request's own URL with some parameters replaced (null removes one). Every other parameter is
+    /// kept as it came, in its order: a next link that drops a filter or a crs would hand the client other data.</summary>
+    public static string WithQuery(HttpRequest request, IReadOnlyDictionary<string, string?> replacements)
+    {
+        var query = new QueryBuilder();
+        foreach (var (key, values) in request.Query)
+        {
+            if (replacements.ContainsKey(key))
+            {
+                continue;
+            }
+            foreach (var value in values)
+            {
+                query.Add(key, value ?? "");
+            }
+        }
+        foreach (var (key, value) in replacements)
+        {
+            if (value is not null)
+            {
+                query.Add(key, value);
+            }
+        }
+        return Base(request) + request.Path + query.ToQueryString();
+    }
+
+    public static string Self(HttpRequest request) => Base(request) + request.Path + request.QueryString;
+
+    public static StringValues Get(HttpRequest request, string name) => request.Query[name];
+}

@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace SpatialRegion.Api.Layers;
+
+/// <summary>
+/// Every feature query is built here. Identifiers are fixed column names of layer_features; everything taken
+/// from a request or from layer metadata travels as a parameter ($n), never as SQL text.
+/// </summary>
+public static class LayerSql
+{
+    // json_build_object takes at most 100 arguments; wider layers fall back to the stored jsonb.
+    private const int MaxOrderedProperties = 50;
+
+    public static NpgsqlBatchCommand Items(Layer layer, FeatureQuery query)
+    {
+        var cmd = new NpgsqlBatchCommand();
+        var sql = new StringBuilder("SELECT fid, ");
+        sql.Append(PropertiesExpression(layer, query.Properties, cmd.Parameters)).Append(", ");
+        sql.Append(GeometryExpression(query.Output)).Append(" FROM layer_features");
+        sql.Append(Where(layer, query.Filter, cmd.Parameters));
+        sql.Append(" ORDER BY fid LIMIT ").Append(Add(cmd.Parameters, query.Limit, NpgsqlDbType.Integer));
+        sql.Append(" OFFSET ").Append(Add(cmd.Parameters, query.Offset, NpgsqlDbType.Integer));
+        cmd.CommandText = sql.ToString();
+        return cmd;
+    }
+
+    public static NpgsqlBatchCommand Count(Layer layer, FeatureFilter filter)
+    {
+        var cmd = new NpgsqlBatchCommand();
+        cmd.CommandText = "SELECT count(*) FROM layer_features" + Where(layer, filter, cmd.Parameters);
+        return cmd;
+    }
+
+    public static NpgsqlBatchCommand ById(Layer layer, string featureId, GeometryOutput output, IReadOnlyList<string>? properties)
+    {
+        var cmd = new NpgsqlBatchCommand();
+        var select = $"SELECT fid, {PropertiesExpression(layer, properties, cmd.Parameters)}, {GeometryExpression(output)} FROM layer_features";
+        cmd.CommandText = select + " WHERE layer_id = " + Add(cmd.Parameters, layer.Id, NpgsqlDbType.Text)
+            + " AND fid = " + Add(cmd.Parameters, featureId, NpgsqlDbType.Text);
+        return cmd;
+    }
+
+    /// <summary>The feature's geometry as GeoJSON text. Option 0 keeps PostGIS from adding a "crs" member to each geometry.</summary>
+    public static string GeometryExpression(GeometryOutput output)
+    {
+        var geometry = output.Srid switch
+        {
+            4326 => "geom_wgs84",
+            3006 => "geom",
+            _ => string.Create(CultureInfo.InvariantCulture, $"ST_Transform(geom_wgs84, {output.Srid})"),
+        };
+        if (output.NorthingFirst)
+        {
+            geometry = $"ST_FlipCoordinates({geometry})";
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"ST_AsGeoJSON({geometry}, {output.Decimals}, 0)");
+    }
+
+    /// <summary>The properties as JSON text in the layer's own order (jsonb would sort the keys by length).</summary>
+    private static string PropertiesExpression(Layer layer, IReadOnlyList<string>? selected, NpgsqlParameterCollection parameters)
+    {
+        var names = selected ?? layer.Properties.Select(p => p.Name).ToList();
+        if (names.Count == 0)
+        {
+            return "'{}'";
+        }
+        if (names.Count > MaxOrderedProperties)
+        {
+            if (selected is null)
+            {
+                return "properties::text";
+            }
+            var dropped = layer.Properties.Select(p => p.Name).Except(selected, StringComparer.Ordinal).ToArray();
+            return $"(properties - {Add(parameters, dropped, NpgsqlDbType.Array | NpgsqlDbType.Text)})::text";
+        }
+        var pairs = names.Select(n =>
+        {
+            var p = Add(parameters, n, NpgsqlDbType.Text);
+            return $"{p}, properties -> {p}";
+        });
+        return $"json_build_object({string.Join(", ", pairs)})::text";
+    }
+
+    private static string Where(Layer layer, FeatureFilter filter, NpgsqlParameterCollection parameters)
+    {
+        var sql = new StringBuilder(" WHERE layer_id = ").Append(Add(parameters, layer.Id, NpgsqlDbType.Text));
+        if (filter.Bbox is { } bbox)
+        {
+            var (column, srid) = bbox.Srid == 3006 ? ("geom", 3006) : ("geom_wgs84", 4326);
+            var (minX, minY, maxX, maxY) = bbox.Srid == 3857 ? WebMercatorToLonLat(bbox) : (bbox.MinX, bbox.MinY, bbox.MaxX, bbox.MaxY);
+            sql.Append(CultureInfo.InvariantCulture, $" AND ST_Intersects({column}, ST_MakeEnvelope(")
+                .Append(Add(parameters, minX, NpgsqlDbType.Double)).Append(", ")
+                .Append(Add(parameters, minY, NpgsqlDbType.Double)).Append(", ")
+                .Append(Add(parameters, maxX, NpgsqlDbType.Double)).Append(", ")
+                .Append(Add(parameters, maxY, NpgsqlDbType.Double))
+                .Append(CultureInfo.InvariantCulture, $", {srid}))");
+        }
+        foreach (var equals in filter.Equalities)
+        {
+            // Containment (@>) compares numbers numerically and strings exactly, and is served by a GIN index where one exists.
+            var alternatives = equals.Values.Select(v =>
+            {
+                var document = new JsonObject { [equals.Property] = v.DeepClone() };
+                return "properties @> " + Add(parameters, document.ToJsonString(), NpgsqlDbType.Jsonb);
+            });
+            sql.Append(" AND (").Append(string.Join(" OR ", alternatives)).Append(')');
+        }
+        return sql.ToString();
+    }
+
+    // Web Mercator is separable (x depends on longitude only, y on latitude only), so a box in EPSG:3857
+    // is exactly a box in lon/lat and can use the WGS 84 index.
+    private static (double, double, double, double) WebMercatorToLonLat(BboxFilter b)
+    {
+        const double R = 6378137.0;
+        static double Lon(double x) => x / R * 180.0 / Math.PI;
+        static double Lat(double y) => (2.0 * Math.Atan(Math.Exp(y / R)) - Math.PI / 2.0) * 180.0 / Math.PI;
+        return (Lon(b.MinX), Lat(b.MinY), Lon(b.MaxX), Lat(b.MaxY));
+    }
+
+    private static string Add(NpgsqlParameterCollection parameters, object value, NpgsqlDbType type)
+    {
+        parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = type });
+        return "$" + parameters.Count.ToString(CultureInfo.InvariantCulture);
+    }
+}

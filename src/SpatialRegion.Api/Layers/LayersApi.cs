@@ -1,0 +1,289 @@
+using System.ComponentModel;
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using SpatialRegion.Api.Crs;
+using SpatialRegion.Api.Http;
+using SpatialRegion.Api.Infrastructure;
+
+namespace SpatialRegion.Api.Layers;
+
+/// <summary>The REST API over the layer registry: listings and GeoJSON features.</summary>
+public static class LayersApi
+{
+    public const string GeoJson = "application/geo+json";
+
+    private static readonly string[] ReservedParameters = ["bbox", "bbox-crs", "limit", "offset", "crs", "properties"];
+
+    public static RouteGroupBuilder MapLayersApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/layers").WithTags("Layers");
+
+        api.MapGet("/", ListLayers).WithName("ListLayers")
+            .WithSummary("All layers with feature counts, extents and links.");
+        api.MapGet("/{layerId}", GetLayer).WithName("GetLayer")
+            .WithSummary("One layer's metadata, including its properties and their types.");
+        api.MapMethods("/{layerId}/features", [HttpMethods.Get, HttpMethods.Head], GetFeatures).WithName("GetFeatures")
+            .WithSummary("Features of a layer as a GeoJSON FeatureCollection, streamed from PostGIS.")
+            .WithDescription("Any of the layer's own properties can be used as a filter: ?LAN_KOD=23. Repeat a property to match any of several values.")
+            .Produces(StatusCodes.Status200OK, contentType: GeoJson)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapMethods("/{layerId}/features/{featureId}", [HttpMethods.Get, HttpMethods.Head], GetFeature).WithName("GetFeature")
+            .WithSummary("One feature as GeoJSON.")
+            .Produces(StatusCodes.Status200OK, contentType: GeoJson)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return api;
+    }
+
+    public sealed record FeatureParameters(
+        [property: FromQuery(Name = "bbox"), Description("minx,miny,maxx,maxy: longitude/latitude, or in bbox-crs (x = easting first).")] string? Bbox,
+        [property: FromQuery(Name = "bbox-crs"), Description("CRS of bbox: EPSG:4326 (default), EPSG:3006 or EPSG:3857.")] string? BboxCrs,
+        [property: FromQuery(Name = "limit"), Description("Features per page, 1 to 10000 (default 1000).")] string? Limit,
+        [property: FromQuery(Name = "offset"), Description("Features to skip (default 0).")] string? Offset,
+        [property: FromQuery(Name = "crs"), Description("Output CRS: EPSG:4326 (default), EPSG:3006 or EPSG:3857.")] string? Crs,
+        [property: FromQuery(Name = "properties"), Description("Comma-separated properties to include (default all).")] string? Properties);
+
+    public sealed record LayerList(IReadOnlyList<LayerSummary> Layers);
+
+    public sealed record LayerSummary(
+        string Id, string Title, string Description, string GeometryType, int FeatureCount, LayerExtent? Extent,
+        string Source, string Licence, string? KeyProperty, IReadOnlyList<LayerProperty> Properties, long Version,
+        DateTimeOffset UpdatedAt, IReadOnlyList<Link> Links);
+
+    public sealed record LayerExtent(double[]? Wgs84, double[]? Epsg3006);
+
+    public sealed record Link(string Rel, string Href, string? Type = null, string? Title = null);
+
+    private static async Task<Ok<LayerList>> ListLayers(HttpRequest request, LayerCatalog catalog, CancellationToken ct)
+    {
+        var layers = await catalog.AllAsync(ct);
+        return TypedResults.Ok(new LayerList(layers.Select(l => Summarise(request, l)).ToList()));
+    }
+
+    private static async Task<Results<Ok<LayerSummary>, ProblemHttpResult>> GetLayer(
+        string layerId, HttpRequest request, LayerCatalog catalog, CancellationToken ct)
+    {
+        var layer = await catalog.FindAsync(layerId, ct);
+        return layer is null ? UnknownLayer(layerId) : TypedResults.Ok(Summarise(request, layer));
+    }
+
+    private static async Task<IResult> GetFeatures(
+        string layerId, [AsParameters] FeatureParameters parameters, HttpRequest request,
+        LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct)
+    {
+        var layer = await catalog.FindAsync(layerId, ct);
+        if (layer is null)
+        {
+            return UnknownLayer(layerId);
+        }
+        FeatureQuery query;
+        try
+        {
+            query = ParseFeatureQuery(layer, request.Query, options.Value);
+        }
+        catch (InvalidQueryException e)
+        {
+            return Problems.BadRequest(e.Message, e.Parameter);
+        }
+        return new FeatureCollectionResult(layer, query, new RestEnvelope(request, query), GeoJson, ContentCrsHeader(query.Output.Srid));
+    }
+
+    private static async Task<IResult> GetFeature(
+        string layerId, string featureId, HttpRequest request, LayerCatalog catalog, FeatureStore store, CancellationToken ct)
+    {
+        var layer = await catalog.FindAsync(layerId, ct);
+        if (layer is null)
+        {
+            return UnknownLayer(layerId);
+        }
+        GeometryOutput output;
+        IReadOnlyList<string>? properties;
+        try
+        {
+            RejectUnknown(request.Query, ["crs", "properties"]);
+            output = ParseOutput(request.Query["crs"]);
+            properties = request.Query["properties"] is { Count: > 0 } p ? QueryValues.ParsePropertyList(layer, p.ToString()) : null;
+        }
+        catch (InvalidQueryException e)
+        {
+            return Problems.BadRequest(e.Message, e.Parameter);
+        }
+
+        var etag = HttpCaching.ETagFor(layer);
+        if (HttpCaching.IsNotModified(request, etag))
+        {
+            return new NotModifiedResult(etag);
+        }
+        var feature = await store.FindAsync(layer, featureId, output, properties, ct);
+        if (feature is not { } f)
+        {
+            return Problems.NotFound($"Layer '{layer.Id}' has no feature '{featureId}'.");
+        }
+        return new SingleFeatureResult(f.Id, f.Properties, f.Geometry, output.Srid, etag);
+    }
+
+    /// <summary>The REST reading of the parameters: coordinates are always x (easting, longitude) first,
+    /// whatever the CRS, as in GeoJSON itself. (The OGC API follows each CRS's own axis order instead.)</summary>
+    public static FeatureQuery ParseFeatureQuery(Layer layer, IQueryCollection q, SpatialRegionOptions options)
+    {
+        var equals = new List<PropertyEquals>();
+        foreach (var (name, values) in q)
+        {
+            if (ReservedParameters.Contains(name))
+            {
+                continue;
+            }
+            var property = layer.FindProperty(name) ?? throw new InvalidQueryException(name,
+                $"Unknown query parameter '{name}'. Use {string.Join(", ", ReservedParameters)}, or one of the layer's properties: "
+                + string.Join(", ", layer.Properties.Select(p => p.Name)) + ".");
+            equals.Add(QueryValues.ParsePropertyEquals(property, values));
+        }
+
+        BboxFilter? bbox = null;
+        var bboxCrs = q["bbox-crs"] is { Count: > 0 } bc ? QueryValues.ParseSupportedCrs(bc.ToString(), "bbox-crs") : CrsReference.Crs84;
+        if (q["bbox"] is { Count: > 0 } b)
+        {
+            var n = QueryValues.ParseBboxNumbers(b.ToString());
+            bbox = QueryValues.ValidateBox(n[0], n[1], n[2], n[3], bboxCrs.Srid);
+        }
+        else if (q.ContainsKey("bbox-crs"))
+        {
+            throw new InvalidQueryException("bbox-crs", "bbox-crs was given without a bbox.");
+        }
+
+        return new FeatureQuery(
+            new FeatureFilter(bbox, equals),
+            QueryValues.ParseLimit(q["limit"], options.DefaultPageSize, options.MaxPageSize, clampToMax: false),
+            QueryValues.ParseOffset(q["offset"]),
+            ParseOutput(q["crs"]),
+            q["properties"] is { Count: > 0 } p ? QueryValues.ParsePropertyList(layer, p.ToString()) : null);
+    }
+
+    private static GeometryOutput ParseOutput(Microsoft.Extensions.Primitives.StringValues crsText)
+    {
+        var srid = crsText.Count > 0 ? QueryValues.ParseSupportedCrs(crsText.ToString(), "crs").Srid : 4326;
+        return new GeometryOutput(srid, NorthingFirst: false, OutputCrs.Decimals(srid));
+    }
+
+    private static void RejectUnknown(IQueryCollection q, string[] allowed)
+    {
+        foreach (var name in q.Keys)
+        {
+            if (!allowed.Contains(name))
+            {
+                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
+            }
+        }
+    }
+
+    private static Dictionary<string, string> ContentCrsHeader(int srid) => new()
+    {
+        ["Content-Crs"] = $"<{(srid == 4326 ? CrsReference.Crs84Uri : new CrsReference(srid, CrsForm.HttpUri).Uri)}>",
+    };
+
+    private static ProblemHttpResult UnknownLayer(string layerId) =>
+        Problems.NotFound($"There is no layer '{layerId}'. GET /api/layers lists the layers.");
+
+    private static LayerSummary Summarise(HttpRequest request, Layer l)
+    {
+        var self = $"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(l.Id)}";
+        return new LayerSummary(
+            l.Id, l.Title, l.Description, l.GeometryType, l.FeatureCount,
+            l.Extent is null && l.ExtentWgs84 is null ? null : new LayerExtent(l.ExtentWgs84?.ToArray(), l.Extent?.ToArray()),
+            l.Source, l.Licence, l.KeyProperty, l.Properties, l.Version, l.UpdatedAt,
+            [new Link("self", self, "application/json"), new Link("items", self + "/features", GeoJson, "Features as GeoJSON")]);
+    }
+
+    /// <summary>FeatureCollection members of the REST API: numberMatched, numberReturned, and self/next/prev links.</summary>
+    private sealed class RestEnvelope(HttpRequest request, FeatureQuery query) : IFeatureCollectionEnvelope
+    {
+        public void WriteHead(Utf8JsonWriter json, long numberMatched)
+        {
+            json.WriteString("type"u8, "FeatureCollection"u8);
+            if (query.Output.Srid != 4326)
+            {
+                // RFC 7946 removed "crs"; GDAL and QGIS still read it, and without it a file saved from this
+                // response would be taken for WGS 84.
+                json.WriteStartObject("crs"u8);
+                json.WriteString("type"u8, "name"u8);
+                json.WriteStartObject("properties"u8);
+                json.WriteString("name"u8, new CrsReference(query.Output.Srid, CrsForm.Urn).Urn);
+                json.WriteEndObject();
+                json.WriteEndObject();
+            }
+            json.WriteNumber("numberMatched"u8, numberMatched);
+        }
+
+        public void WriteTail(Utf8JsonWriter json, long numberMatched, int numberReturned)
+        {
+            json.WriteNumber("numberReturned"u8, numberReturned);
+            json.WriteStartArray("links"u8);
+            WriteLink(json, "self", RequestUrls.Self(request));
+            if (query.Offset + numberReturned < numberMatched)
+            {
+                WriteLink(json, "next", RequestUrls.WithQuery(request, new Dictionary<string, string?>
+                {
+                    ["offset"] = (query.Offset + numberReturned).ToString(CultureInfo.InvariantCulture),
+                }));
+            }
+            if (query.Offset > 0)
+            {
+                var previous = Math.Max(0, query.Offset - query.Limit);
+                WriteLink(json, "prev", RequestUrls.WithQuery(request, new Dictionary<string, string?>
+                {
+                    ["offset"] = previous == 0 ? null : previous.ToString(CultureInfo.InvariantCulture),
+                }));
+            }
+            json.WriteEndArray();
+        }
+
+        private static void WriteLink(Utf8JsonWriter json, string rel, string href)
+        {
+            json.WriteStartObject();
+            json.WriteString("rel"u8, rel);
+            json.WriteString("type"u8, GeoJson);
+            json.WriteString("href"u8, href);
+            json.WriteEndObject();
+        }
+    }
+
+    private sealed class SingleFeatureResult(string id, string properties, string? geometry, int srid, string etag) : IResult
+    {
+        public async Task ExecuteAsync(HttpContext context)
+        {
+            var response = context.Response;
+            response.ContentType = GeoJson;
+            response.Headers.ETag = etag;
+            response.Headers.CacheControl = HttpCaching.CacheControl;
+            foreach (var (name, value) in ContentCrsHeader(srid))
+            {
+                response.Headers[name] = value;
+            }
+            var body = new MemoryStream();
+            using (var writer = new FeatureCollectionWriter(chunk => body.WriteAsync(chunk)))
+            {
+                writer.WriteFeature(id, properties, geometry);
+                await writer.FlushAsync();
+            }
+            response.ContentLength = body.Length;
+            if (HttpMethods.IsHead(context.Request.Method))
+            {
+                return;
+            }
+            await response.Body.WriteAsync(body.GetBuffer().AsMemory(0, (int)body.Length), context.RequestAborted);
+        }
+    }
+
+    private sealed class NotModifiedResult(string etag) : IResult
+    {
+        public Task ExecuteAsync(HttpContext context)
+        {
+            HttpCaching.WriteNotModified(context.Response, etag);
+            return Task.CompletedTask;
+        }
+    }
+}

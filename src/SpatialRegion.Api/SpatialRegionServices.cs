@@ -1,0 +1,86 @@
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Scalar.AspNetCore;
+using SpatialRegion.Api.Import;
+using SpatialRegion.Api.Infrastructure;
+using SpatialRegion.Api.Layers;
+
+namespace SpatialRegion.Api;
+
+public static class SpatialRegionServices
+{
+    /// <summary>What both the web service and the command line need: options, PostGIS, the layer registry, import.</summary>
+    public static IServiceCollection AddSpatialRegionCore(this IServiceCollection services)
+    {
+        services.AddOptions<SpatialRegionOptions>().BindConfiguration(SpatialRegionOptions.Section)
+            .Validate(o => o.DefaultPageSize >= 1 && o.DefaultPageSize <= o.MaxPageSize, "DefaultPageSize must be between 1 and MaxPageSize.")
+            .ValidateOnStart();
+        services.AddPostgis();
+        services.AddSingleton<LayerCatalog>();
+        services.AddSingleton<ResponseCache>();
+        services.AddSingleton<FeatureStore>();
+        services.AddSingleton<LayerImporter>();
+        services.AddSingleton<DefaultLayers>();
+        return services;
+    }
+
+    public static WebApplicationBuilder AddSpatialRegion(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSpatialRegionCore();
+        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
+        // Registered before the catalogue listener, so the schema exists before anything reads the registry.
+        builder.Services.AddHostedService<MigrationService>();
+        builder.Services.AddHostedService<LayerCatalogListener>();
+        builder.Services.AddProblemDetails();
+        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgis", tags: ["ready"]);
+        builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
+        {
+            document.Info.Title = "SpatialRegion API";
+            document.Info.Description = "Municipal boundaries, regional indicators and spatial analyses for Region Jämtland Härjedalen, served from PostGIS.";
+            return Task.CompletedTask;
+        }));
+        return builder;
+    }
+
+    public static WebApplication MapSpatialRegion(this WebApplication app)
+    {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+
+        app.MapLayersApi();
+
+        app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
+            .WithTags("Health").WithSummary("Liveness: the process answers.");
+        app.MapHealthChecks("/health/ready", new HealthCheckOptions
+        {
+            Predicate = c => c.Tags.Contains("ready"),
+            ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
+        }).WithTags("Health").WithSummary("Readiness: PostGIS answers and the schema is migrated.");
+
+        app.MapOpenApi("/openapi/{documentName}.json");
+        app.MapScalarApiReference("/docs", options => options.WithTitle("SpatialRegion API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
+        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
+        return app;
+    }
+}
+
+/// <summary>A database that cannot be reached is the server's trouble, not the client's: 503, not 500, and no stack trace.</summary>
+internal sealed class DatabaseUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is not (Npgsql.NpgsqlException { IsTransient: true } or TimeoutException) || context.Response.HasStarted)
+        {
+            return false;
+        }
+        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        return await problems.TryWriteAsync(new ProblemDetailsContext
+        {
+            HttpContext = context,
+            Exception = exception,
+            ProblemDetails = { Status = 503, Title = "Database unavailable", Detail = "PostGIS did not answer; try again shortly." },
+        });
+    }
+}
