@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
 using SpatialRegion.Api.Import;
+using SpatialRegion.Api.Indicators;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
 
@@ -22,6 +23,11 @@ public static class SpatialRegionServices
         services.AddSingleton<FeatureStore>();
         services.AddSingleton<LayerImporter>();
         services.AddSingleton<DefaultLayers>();
+        services.AddSingleton<LayerWriter>();
+        services.AddSingleton<IndicatorLayers>();
+        services.AddSingleton<IndicatorCatalogue>();
+        services.AddSingleton<IndicatorValueWriter>();
+        services.AddSingleton<IndicatorSeeds>();
         return services;
     }
 
@@ -31,6 +37,7 @@ public static class SpatialRegionServices
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
         // Registered before the catalogue listener, so the schema exists before anything reads the registry.
         builder.Services.AddHostedService<MigrationService>();
+        builder.Services.AddHostedService<IndicatorCatalogueStartup>();
         builder.Services.AddHostedService<LayerCatalogListener>();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
@@ -50,6 +57,7 @@ public static class SpatialRegionServices
         app.UseStatusCodePages();
 
         app.MapLayersApi();
+        app.MapIndicatorsApi();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");
