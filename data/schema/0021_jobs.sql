@@ -8,7 +8,8 @@ CREATE TABLE job_runs (
   scheduled_for timestamptz,
   requested_by text,
   instance text NOT NULL,
-  status text NOT NULL CHECK (status IN ('running', 'succeeded', 'partial', 'failed')),
+  -- queued: a claimed scheduled run waiting for the job's lock (another run of the job is in progress).
+  status text NOT NULL CHECK (status IN ('queued', 'running', 'succeeded', 'partial', 'failed')),
   created_at timestamptz NOT NULL DEFAULT now(),
   started_at timestamptz,
   finished_at timestamptz,
