@@ -84,16 +84,16 @@ public sealed class IndicatorLayers(LayerWriter writer)
         Source: string.IsNullOrEmpty(indicator.SourceReference.Text) ? indicator.Source : $"{indicator.Source}: {indicator.SourceReference.Text}",
         Licence: string.Join(". ", new[] { indicator.Licence, indicator.Attribution }.Where(s => !string.IsNullOrWhiteSpace(s))),
         KeyProperty: null,
-        Kind: "indicator",
+        Kind: LayerKinds.Indicator,
         TimeProperty: TimeProperty,
-        Provenance: JsonSerializer.SerializeToElement(new
+        Provenance: JsonSerializer.SerializeToNode(new
         {
             indicator = indicator.Id,
             indicatorVersion = indicator.Version,
             source = indicator.Source,
             sourceReference = indicator.SourceReference,
             attribution = indicator.Attribution,
-        }, IndicatorJson.Options),
+        }, IndicatorJson.Options)!.AsObject(),
         Properties: Properties(indicator));
 
     /// <summary>(fid, properties, geom in EPSG:3006): totals and, when divided by gender, women and men side by side.</summary>

@@ -217,7 +217,7 @@ public static class IndicatorValuesEndpoint
     {
         var request = context.Request;
         var mediaType = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ? type.MediaType.Value : null;
-        var caller = EditorAccess.CallerName(context);
+        var caller = context.User.Identity?.Name ?? "unknown";
         var origin = $"upload by {caller} at {DateTimeOffset.UtcNow:yyyy-MM-ddTHH:mm:ssZ}";
         List<ValueInput> inputs;
         try

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Npgsql;
+using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
 
@@ -36,7 +37,7 @@ public static class IndicatorsApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status404NotFound);
 
-        var writes = api.MapGroup("/").RequireEditor();
+        var writes = api.MapGroup("/").RequireAuthorization(AuthPolicies.Editor);
         writes.MapPost("/", CreateIndicator).WithName("CreateIndicator")
             .WithSummary("Adds an indicator to the catalogue (editor).");
         writes.MapPut("/{indicatorId}", PutIndicator).WithName("PutIndicator")

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using SpatialRegion.Api.Layers.Filtering;
 
 namespace SpatialRegion.Api.Layers;
 
@@ -9,15 +10,22 @@ public sealed record FeatureQuery(
     int Limit,
     int Offset,
     GeometryOutput Output,
-    IReadOnlyList<string>? Properties);
+    IReadOnlyList<string>? Properties,
+    IReadOnlyList<SortKey>? SortBy = null);
 
-/// <summary>The WHERE part of a feature query. Its <see cref="Key"/> identifies it for cached counts.</summary>
-public sealed record FeatureFilter(BboxFilter? Bbox, IReadOnlyList<PropertyEquals> Equalities)
+/// <summary>Order by a property; the feature id always breaks ties so that pages never overlap.</summary>
+public sealed record SortKey(string Property, bool Descending);
+
+/// <summary>The WHERE part of a feature query: a box, name=value equalities, and a parsed filter expression
+/// (CQL2, FES), all combined with AND. Its <see cref="Key"/> identifies it for cached counts.</summary>
+public sealed record FeatureFilter(BboxFilter? Bbox, IReadOnlyList<PropertyEquals> Equalities, FilterExpression? Expression = null)
 {
     public static FeatureFilter None { get; } = new(null, []);
 
     public string Key => string.Join('&',
-        (Bbox is null ? [] : new[] { Bbox.ToString() }).Concat(Equalities.Select(e => e.ToString())));
+        (Bbox is null ? [] : new[] { Bbox.ToString() })
+            .Concat(Equalities.Select(e => e.ToString()))
+            .Concat(Expression is null ? [] : ["filter=" + Expression]));
 }
 
 /// <summary>A box in easting/northing (or lon/lat) order, whatever order the request used.</summary>

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
+using SpatialRegion.Api.Layers.Filtering;
 
 namespace SpatialRegion.Api.Layers;
 
@@ -22,7 +23,8 @@ public static class LayerSql
         sql.Append(PropertiesExpression(layer, query.Properties, cmd.Parameters)).Append(", ");
         sql.Append(GeometryExpression(query.Output)).Append(" FROM layer_features");
         sql.Append(Where(layer, query.Filter, cmd.Parameters));
-        sql.Append(" ORDER BY fid LIMIT ").Append(Add(cmd.Parameters, query.Limit, NpgsqlDbType.Integer));
+        sql.Append(OrderBy(layer, query.SortBy, cmd.Parameters));
+        sql.Append(" LIMIT ").Append(Add(cmd.Parameters, query.Limit, NpgsqlDbType.Integer));
         sql.Append(" OFFSET ").Append(Add(cmd.Parameters, query.Offset, NpgsqlDbType.Integer));
         cmd.CommandText = sql.ToString();
         return cmd;
@@ -109,7 +111,33 @@ public static class LayerSql
             });
             sql.Append(" AND (").Append(string.Join(" OR ", alternatives)).Append(')');
         }
+        if (filter.Expression is { } expression)
+        {
+            sql.Append(" AND ").Append(FilterSql.Emit(expression, layer, parameters));
+        }
         return sql.ToString();
+    }
+
+    private static string OrderBy(Layer layer, IReadOnlyList<SortKey>? sortBy, NpgsqlParameterCollection parameters)
+    {
+        if (sortBy is null || sortBy.Count == 0)
+        {
+            return " ORDER BY fid";
+        }
+        var keys = sortBy.Select(k =>
+        {
+            var property = layer.FindProperty(k.Property) ?? throw new InvalidQueryException("sortby",
+                $"Layer '{layer.Id}' has no property '{k.Property}' to sort by. Its properties: {string.Join(", ", layer.Properties.Select(p => p.Name))}.");
+            var name = Add(parameters, property.Name, NpgsqlDbType.Text);
+            var value = property.Type switch
+            {
+                LayerProperty.Integer or LayerProperty.Number => $"(properties ->> {name})::numeric",
+                LayerProperty.Boolean => $"(properties ->> {name})::boolean",
+                _ => $"(properties ->> {name}) COLLATE \"C\"",
+            };
+            return value + (k.Descending ? " DESC NULLS LAST" : " ASC NULLS LAST");
+        });
+        return " ORDER BY " + string.Join(", ", keys) + ", fid";
     }
 
     // Web Mercator is separable (x depends on longitude only, y on latitude only), so a box in EPSG:3857

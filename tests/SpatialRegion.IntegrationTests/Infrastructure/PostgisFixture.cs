@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
+using SpatialRegion.Api.Indicators;
 
 [assembly: AssemblyFixture(typeof(SpatialRegion.IntegrationTests.Infrastructure.PostgisFixture))]
 
@@ -37,6 +39,16 @@ public sealed class PostgisFixture : IAsyncLifetime
 
     public HttpClient CreateClient() => App.CreateClient();
 
+    /// <summary>A client that sends an API key with the given role.</summary>
+    public HttpClient CreateClient(ApiRole role)
+    {
+        var client = App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _keys[role]);
+        return client;
+    }
+
+    private readonly Dictionary<ApiRole, string> _keys = [];
+
     public async ValueTask InitializeAsync()
     {
         await using (var admin = new NpgsqlConnection(_adminConnectionString))
@@ -48,6 +60,10 @@ public sealed class PostgisFixture : IAsyncLifetime
         // Starting the host runs the migrations, as in production.
         _ = App.Server;
         await App.Services.GetRequiredService<DefaultLayers>().ImportAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
+        await App.Services.GetRequiredService<IndicatorSeeds>().LoadAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
+        var keys = App.Services.GetRequiredService<ApiKeyStore>();
+        _keys[ApiRole.Editor] = await keys.CreateAsync("tests-editor", ApiRoles.Editor, CancellationToken.None);
+        _keys[ApiRole.Admin] = await keys.CreateAsync("tests-admin", ApiRoles.Admin, CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()
@@ -71,6 +87,12 @@ public sealed class PostgisFixture : IAsyncLifetime
     }
 }
 
+public enum ApiRole
+{
+    Editor,
+    Admin,
+}
+
 public sealed class SpatialRegionApp(string connectionString) : WebApplicationFactory<Program>
 {
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -78,5 +100,7 @@ public sealed class SpatialRegionApp(string connectionString) : WebApplicationFa
         builder.UseSetting("ConnectionStrings:Postgis", connectionString);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Npgsql", "Warning");
+        // Refresh jobs never reach the real Kolada or SCB from tests; job tests start their own app against a fake server.
+        builder.UseSetting("Jobs:SchedulerEnabled", "false");
     }
 }
