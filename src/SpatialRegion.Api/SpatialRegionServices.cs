@@ -6,6 +6,8 @@ using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Indicators;
 using SpatialRegion.Api.Infrastructure;
+using SpatialRegion.Api.Jobs;
+using SpatialRegion.Api.Jobs.Sources;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api;
@@ -30,6 +32,14 @@ public static class SpatialRegionServices
         services.AddSingleton<IndicatorCatalogue>();
         services.AddSingleton<IndicatorValueWriter>();
         services.AddSingleton<IndicatorSeeds>();
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section)
+            .Validate(o => !o.Validate().Any(), "The Jobs configuration is invalid; the log names the problem.")
+            .ValidateOnStart();
+        services.AddSingleton(TimeProvider.System);
+        services.AddIndicatorSources();
+        services.AddSingleton<JobRunStore>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<JobScheduler>();
         return services;
     }
 
@@ -41,6 +51,7 @@ public static class SpatialRegionServices
         builder.Services.AddHostedService<MigrationService>();
         builder.Services.AddHostedService<IndicatorCatalogueStartup>();
         builder.Services.AddHostedService<LayerCatalogListener>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
         builder.Services.AddProblemDetails();
         builder.Services.AddApiKeyAuthentication();
         builder.Services.AddExceptionHandler<KnownExceptionHandler>();
@@ -64,6 +75,7 @@ public static class SpatialRegionServices
         app.MapLayersApi();
         app.MapApiKeysApi();
         app.MapIndicatorsApi();
+        app.MapJobsApi();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");
