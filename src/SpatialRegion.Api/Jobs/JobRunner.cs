@@ -60,7 +60,16 @@ public sealed partial class JobRunner(
             if (!await TryLockAsync(connection, jobId, ct))
             {
                 await connection.DisposeAsync();
-                return new RunStart.Busy(await store.RunningRunIdAsync(jobId, ct));
+                // The holder inserts its run row just after taking the lock.
+                for (var attempt = 0; attempt < 20; attempt++)
+                {
+                    if (await store.RunningRunIdAsync(jobId, ct) is { } running)
+                    {
+                        return new RunStart.Busy(running);
+                    }
+                    await Task.Delay(50, ct);
+                }
+                return new RunStart.Busy(null);
             }
             await JobRunStore.MarkInterruptedAsync(connection, jobId, ct);
             var runId = await JobRunStore.InsertRunningAsync(connection, jobId, requestedBy, Instance, ct);
@@ -100,7 +109,7 @@ public sealed partial class JobRunner(
         }
         catch
         {
-            await connection.DisposeAsync();
+            await ReleaseAsync(connection, runId: id, jobId);
             throw;
         }
         var task = ExecuteAndReleaseAsync(connection, id, jobId, job, ct);
@@ -123,10 +132,38 @@ public sealed partial class JobRunner(
         return (bool)(await cmd.ExecuteScalarAsync(ct))!;
     }
 
-    /// <summary>Executes the run on the connection that holds the lock; closing the connection releases it.</summary>
+    /// <summary>Executes the run on the connection that holds the lock, and releases the lock at the end.</summary>
     private async Task ExecuteAndReleaseAsync(NpgsqlConnection connection, long runId, string jobId, JobDefinition job, CancellationToken ct)
     {
-        await using var _ = connection;
+        try
+        {
+            await ExecuteAsync(connection, runId, jobId, job, ct);
+        }
+        finally
+        {
+            await ReleaseAsync(connection, runId, jobId);
+        }
+    }
+
+    /// <summary>Releases the job's lock explicitly (a pooled connection is reset only when it is next used, and
+    /// would hold the lock until then) and returns the connection.</summary>
+    private async Task ReleaseAsync(NpgsqlConnection connection, long runId, string jobId)
+    {
+        try
+        {
+            await using var unlock = new NpgsqlCommand("SELECT pg_advisory_unlock_all()", connection);
+            await unlock.ExecuteNonQueryAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is NpgsqlException or InvalidOperationException)
+        {
+            // A broken connection has lost its session, and with it the lock.
+            LogRunCrashed(e, runId, jobId, "could not release the job lock");
+        }
+        await connection.DisposeAsync();
+    }
+
+    private async Task ExecuteAsync(NpgsqlConnection connection, long runId, string jobId, JobDefinition job, CancellationToken ct)
+    {
         using var scope = logger.BeginScope(new Dictionary<string, object> { ["RunId"] = runId, ["JobId"] = jobId });
         var counter = new RunCounter();
         RequestCountingHandler.Current = counter;

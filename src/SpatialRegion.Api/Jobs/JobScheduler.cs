@@ -71,6 +71,20 @@ public sealed partial class JobScheduler(IOptions<JobsOptions> options, JobRunne
         }
     }
 
+    /// <summary>Runs in progress end with the service (their token is the application's stopping token); wait for
+    /// them to record how they ended before the process goes.</summary>
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await Task.WhenAll(runner.Running).WaitAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is OperationCanceledException or TimeoutException)
+        {
+        }
+    }
+
     private async Task RunAsync(string jobId, DateTimeOffset occurrence, CancellationToken ct)
     {
         try

@@ -139,6 +139,9 @@ public sealed class JobDefinition
     /// (Empty by default: the configuration binder would add to a non-empty default, not replace it.)</summary>
     public string[] Genders { get; set; } = [];
 
+    /// <summary>SCB v1 only: the response format for this job (json, json-stat, json-stat2); default the source's.</summary>
+    public string? Format { get; set; }
+
     public string[] WantedGenders => Genders.Length == 0 ? ["T"] : Genders;
 }
 

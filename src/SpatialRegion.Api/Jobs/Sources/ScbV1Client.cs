@@ -101,12 +101,13 @@ public sealed partial class ScbV1Client(HttpClient http, IOptions<JobsOptions> o
                 }
                 query.Add(Selection("ContentsCode", group.ContentsCodes));
                 query.Add(Selection(r.TimeVariable, timeChunk));
-                var body = new JsonObject { ["query"] = query, ["response"] = new JsonObject { ["format"] = source.Format } };
+                var format = job.Format ?? source.Format;
+                var body = new JsonObject { ["query"] = query, ["response"] = new JsonObject { ["format"] = format } };
 
                 using var response = await http.PostAsJsonAsync(group.Table, body, ct);
                 await SourceErrors.EnsureSuccessAsync(response, $"POST {group.Table}", ct);
                 using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
-                var cells = source.Format == "json" ? ScbCells.FromPxWebJson(document.RootElement) : ScbCells.FromJsonStat(document.RootElement);
+                var cells = format == "json" ? ScbCells.FromPxWebJson(document.RootElement) : ScbCells.FromJsonStat(document.RootElement);
                 ScbQueries.AddCells(cells, group, regionEliminated, genders is null, job, values, new Uri(http.BaseAddress!, group.Table).ToString());
             }
         }
