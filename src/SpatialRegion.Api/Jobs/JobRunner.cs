@@ -57,18 +57,25 @@ public sealed partial class JobRunner(
         var connection = await dataSource.OpenConnectionAsync(ct);
         try
         {
-            if (!await TryLockAsync(connection, jobId, ct))
+            // The lock is held from just before a run's row is inserted until just after it is finished: while it
+            // is taken and no row says running, a run is starting or finishing; look again shortly.
+            var locked = false;
+            for (var attempt = 0; attempt < 40 && !locked; attempt++)
             {
-                await connection.DisposeAsync();
-                // The holder inserts its run row just after taking the lock.
-                for (var attempt = 0; attempt < 20; attempt++)
+                locked = await TryLockAsync(connection, jobId, ct);
+                if (!locked)
                 {
                     if (await store.RunningRunIdAsync(jobId, ct) is { } running)
                     {
+                        await connection.DisposeAsync();
                         return new RunStart.Busy(running);
                     }
                     await Task.Delay(50, ct);
                 }
+            }
+            if (!locked)
+            {
+                await connection.DisposeAsync();
                 return new RunStart.Busy(null);
             }
             await JobRunStore.MarkInterruptedAsync(connection, jobId, ct);
@@ -78,7 +85,7 @@ public sealed partial class JobRunner(
         }
         catch
         {
-            await connection.DisposeAsync();
+            await ReleaseAsync(connection, 0, jobId);
             throw;
         }
     }
