@@ -9,7 +9,9 @@ namespace SpatialRegion.Api.Layers.Filtering;
 public abstract record FilterExpression
 {
     /// <summary>A stable text of the tree, used as the cache key of counts; not meant for parsing.</summary>
-    public override string ToString() => CanonicalText.Of(this);
+    // Sealed: otherwise every derived record synthesises its own ToString, which prints lists as their type
+    // name, and two different filters would share one cached count.
+    public sealed override string ToString() => CanonicalText.Of(this);
 }
 
 public sealed record AndExpression(IReadOnlyList<FilterExpression> Operands) : FilterExpression;
