@@ -20,6 +20,7 @@ public static class SpatialRegionServices
         services.AddSingleton<LayerCatalog>();
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<FeatureStore>();
+        services.AddSingleton<LayerWriter>();
         services.AddSingleton<LayerImporter>();
         services.AddSingleton<DefaultLayers>();
         return services;

@@ -50,9 +50,9 @@ public static class LayersApi
     public sealed record LayerList(IReadOnlyList<LayerSummary> Layers);
 
     public sealed record LayerSummary(
-        string Id, string Title, string Description, string GeometryType, int FeatureCount, LayerExtent? Extent,
-        string Source, string Licence, string? KeyProperty, IReadOnlyList<LayerProperty> Properties, long Version,
-        DateTimeOffset UpdatedAt, IReadOnlyList<Link> Links);
+        string Id, string Title, string Description, string Kind, string GeometryType, int FeatureCount, LayerExtent? Extent,
+        string Source, string Licence, string? KeyProperty, string? TimeProperty, IReadOnlyList<LayerProperty> Properties,
+        System.Text.Json.Nodes.JsonNode? Provenance, long Version, DateTimeOffset UpdatedAt, IReadOnlyList<Link> Links);
 
     public sealed record LayerExtent(double[]? Wgs84, double[]? Epsg3006);
 
@@ -192,9 +192,10 @@ public static class LayersApi
     {
         var self = $"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(l.Id)}";
         return new LayerSummary(
-            l.Id, l.Title, l.Description, l.GeometryType, l.FeatureCount,
+            l.Id, l.Title, l.Description, l.Kind, l.GeometryType, l.FeatureCount,
             l.Extent is null && l.ExtentWgs84 is null ? null : new LayerExtent(l.ExtentWgs84?.ToArray(), l.Extent?.ToArray()),
-            l.Source, l.Licence, l.KeyProperty, l.Properties, l.Version, l.UpdatedAt,
+            l.Source, l.Licence, l.KeyProperty, l.TimeProperty, l.Properties,
+            l.ProvenanceJson is null ? null : System.Text.Json.Nodes.JsonNode.Parse(l.ProvenanceJson), l.Version, l.UpdatedAt,
             [new Link("self", self, "application/json"), new Link("items", self + "/features", GeoJson, "Features as GeoJSON")]);
     }
 
