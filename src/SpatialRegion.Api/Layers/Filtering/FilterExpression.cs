@@ -46,6 +46,11 @@ public sealed record IsNullExpression(ScalarExpression Value) : FilterExpression
 /// <summary>Feature ids (FES ResourceId; CQL2 has none of its own).</summary>
 public sealed record IdExpression(IReadOnlyList<string> Ids) : FilterExpression;
 
+/// <summary>The instant held by a text property (an ISO 8601 date or date-time) lies within [From, Until]; a null
+/// end is open. OGC API datetime, and the instant-versus-interval case of CQL2 T_INTERSECTS. Values that are not
+/// dates never match.</summary>
+public sealed record TimeInterval(PropertyReference Property, DateTimeOffset? From, DateTimeOffset? Until) : FilterExpression;
+
 public enum SpatialOperator
 {
     Intersects,
