@@ -4,7 +4,9 @@ using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Infrastructure;
+using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Ogc;
 
 namespace SpatialRegion.Api;
 
@@ -33,6 +35,8 @@ public static class SpatialRegionServices
         // Registered before the catalogue listener, so the schema exists before anything reads the registry.
         builder.Services.AddHostedService<MigrationService>();
         builder.Services.AddHostedService<LayerCatalogListener>();
+        builder.Services.AddContentCoding();
+        builder.Services.AddOgcApi();
         builder.Services.AddProblemDetails();
         builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgis", tags: ["ready"]);
@@ -49,8 +53,13 @@ public static class SpatialRegionServices
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseResponseCompression();
+        // URL forms are normalised before routing chooses an endpoint.
+        app.UseOgcUrlForms();
+        app.UseRouting();
 
         app.MapLayersApi();
+        app.MapOgcApi();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");
