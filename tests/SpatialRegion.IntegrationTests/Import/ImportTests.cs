@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Infrastructure;
@@ -152,40 +151,19 @@ public sealed class ImportTests(PostgisFixture db) : IDisposable
     public async Task The_import_command_reports_counts_and_fails_with_a_message_and_exit_code()
     {
         var good = Write("points.geojson", TwoPoints);
-        var (ok, output, _) = await RunCommand("import", "test-cli", good, "--key", "code", "--title", "Two points", "--licence", "CC0");
+        var (ok, output, _) = await CommandLineProcess.RunAsync(db, "import", "test-cli", good, "--key", "code", "--title", "Two points", "--licence", "CC0");
         Assert.Equal(0, ok);
         Assert.Contains("test-cli: read 2, written 2, repaired 0, rejected 0", output);
         Assert.Equal("Two points", await db.ScalarAsync<string>("SELECT title FROM layers WHERE id = 'test-cli'"));
 
-        var (failed, _, error) = await RunCommand("import", "test-cli", Write("bad.geojson", "[1,2,3]"), "--key", "code");
+        var (failed, _, error) = await CommandLineProcess.RunAsync(db, "import", "test-cli", Write("bad.geojson", "[1,2,3]"), "--key", "code");
         Assert.Equal(1, failed);
         Assert.Contains("Import failed, nothing was changed", error);
         Assert.Contains("not a GeoJSON FeatureCollection", error);
         Assert.Equal(2, await db.ScalarAsync<long>("SELECT count(*) FROM layer_features WHERE layer_id = 'test-cli'"));
 
-        var (usage, _, usageError) = await RunCommand("import", "test-cli");
+        var (usage, _, usageError) = await CommandLineProcess.RunAsync(db, "import", "test-cli");
         Assert.Equal(2, usage);
         Assert.Contains("Usage:", usageError);
-    }
-
-    private async Task<(int Exit, string Output, string Error)> RunCommand(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SpatialRegion.Api.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["ConnectionStrings__Postgis"] = db.ConnectionString;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await output, await error);
     }
 }
