@@ -18,19 +18,8 @@ public static class OgcItemsQuery
 
     public static FeatureQuery Parse(Layer layer, IQueryCollection q, SpatialRegionOptions options)
     {
-        var equals = new List<PropertyEquals>();
-        foreach (var (name, values) in q)
-        {
-            if (Parameters.Contains(name))
-            {
-                continue;
-            }
-            // Part 3 queryables as query parameters: name=value on the layer's own properties.
-            var property = layer.FindProperty(name) ?? throw new InvalidQueryException(name,
-                $"Unknown query parameter '{name}'. Use {string.Join(", ", Parameters)}, or a queryable of the collection: "
-                + string.Join(", ", layer.Properties.Select(p => p.Name)) + ".");
-            equals.Add(QueryValues.ParsePropertyEquals(property, values));
-        }
+        // Part 3 queryables as query parameters: name=value on the layer's own properties.
+        var equals = QueryValues.ParsePropertyEqualities(layer, q, Parameters);
 
         var conditions = new List<FilterExpression>();
         var bbox = ParseBbox(q, conditions);
