@@ -173,7 +173,7 @@ public static class OgcApi
     }
 
     private static async Task<IResult> Items(
-        string collectionId, HttpRequest request, LayerCatalog catalog, FeatureStore store, IOptions<SpatialRegionOptions> options, CancellationToken ct)
+        string collectionId, HttpRequest request, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct)
     {
         if (await catalog.FindAsync(collectionId, ct) is not { } layer)
         {
