@@ -6,9 +6,11 @@ using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Indicators;
 using SpatialRegion.Api.Infrastructure;
+using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Jobs;
 using SpatialRegion.Api.Jobs.Sources;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Ogc;
 
 namespace SpatialRegion.Api;
 
@@ -52,6 +54,8 @@ public static class SpatialRegionServices
         builder.Services.AddHostedService<IndicatorCatalogueStartup>();
         builder.Services.AddHostedService<LayerCatalogListener>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
+        builder.Services.AddContentCoding();
+        builder.Services.AddOgcApi();
         builder.Services.AddProblemDetails();
         builder.Services.AddApiKeyAuthentication();
         builder.Services.AddExceptionHandler<KnownExceptionHandler>();
@@ -69,11 +73,16 @@ public static class SpatialRegionServices
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseResponseCompression();
+        // URL forms are normalised before routing chooses an endpoint.
+        app.UseOgcUrlForms();
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapLayersApi();
         app.MapApiKeysApi();
+        app.MapOgcApi();
         app.MapIndicatorsApi();
         app.MapJobsApi();
 

@@ -155,6 +155,18 @@ public sealed class IndicatorsApiTests(PostgisFixture db)
         Assert.Equal(0, await db.ScalarAsync<long>("SELECT count(*) FROM layer_features WHERE layer_id = 'indicator-population' AND fid LIKE '00-%'"));
     }
 
+    [Fact]
+    public async Task An_indicator_is_an_OGC_API_collection_filtered_by_datetime()
+    {
+        var items = await _client.GetJsonAsync("/ogc/collections/indicator-population/items?datetime=2024-12-31&limit=100");
+        var features = items.Features().ToList();
+        Assert.Equal(9, features.Count); // eight municipalities and the county
+        Assert.All(features, f => Assert.Equal("2024", f["properties"]!["period"]!.GetValue<string>()));
+
+        var interval = await _client.GetJsonAsync("/ogc/collections/indicator-population/items?datetime=2000-01-01/2010-12-31&limit=100");
+        Assert.Equal(["2000", "2005", "2010"], interval.Features().Select(f => f["properties"]!["period"]!.GetValue<string>()).Distinct().Order());
+    }
+
     private async Task<decimal> Value(string indicator, string area, string period) =>
         await db.ScalarAsync<decimal>("SELECT value FROM indicator_values WHERE indicator_id = $1 AND area_code = $2 AND period = $3 AND gender = 'T'",
             indicator, area, period);
