@@ -21,7 +21,7 @@ public sealed partial class CachedBodyResult(
             return;
         }
         var coding = ContentCoding.Choose(context.Request);
-        var key = $"{cacheKey}|{coding}";
+        var key = KeyFor(cacheKey, coding);
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = contentType;
         response.Headers.ETag = etag;
@@ -72,6 +72,12 @@ public sealed partial class CachedBodyResult(
             cache.SetBody(key, body);
         }
     }
+
+    /// <summary>Whether the response to this request is in the cache (plain or in the coding the client takes).</summary>
+    public static bool IsCached(ResponseCache cache, string cacheKey, HttpRequest request) =>
+        cache.TryGetBody(KeyFor(cacheKey, ContentCoding.Choose(request)), out _);
+
+    private static string KeyFor(string cacheKey, string? coding) => $"{cacheKey}|{coding}";
 
     [LoggerMessage(LogLevel.Error, "Writing {Path} failed after the response had started")]
     private static partial void LogStreamFailed(ILogger logger, Exception e, string path);

@@ -54,7 +54,7 @@ public static class ChoroplethEndpoint
             (await layers.FindAsync(id, ct))?.Version.ToString(CultureInfo.InvariantCulture) ?? "0")));
         var etag = IndicatorsApi.ETag("map", indicator, "-" + areaVersions);
         var key = $"map|{indicator.Id}|{indicator.Version}|{areaVersions}|{request.QueryString}";
-        if (!HttpCaching.IsNotModified(request, etag) && !cache.TryGetBody(key, out _))
+        if (!HttpCaching.IsNotModified(request, etag) && !CachedBodyResult.IsCached(cache, key, request))
         {
             // Not cached: find out now whether there is anything to draw, while a 404 can still be sent.
             var values = await ReadValuesAsync(dataSource, indicator, p, ct);
