@@ -121,10 +121,11 @@ public static class ChoroplethEndpoint
     private static async Task<MapData> ReadValuesAsync(NpgsqlDataSource dataSource, Indicator indicator, Parameters p, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand("""
-            WITH chosen AS (
+            WITH areas AS MATERIALIZED (SELECT code, name, level FROM indicator_areas WHERE level = $4),
+            chosen AS (
               SELECT coalesce($2, (
-                SELECT v.period FROM indicator_values v JOIN indicator_areas a ON a.code = v.area_code
-                WHERE v.indicator_id = $1 AND v.gender = $3 AND a.level = $4
+                SELECT v.period FROM indicator_values v JOIN areas a ON a.code = v.area_code
+                WHERE v.indicator_id = $1 AND v.gender = $3
                 ORDER BY v.period_end DESC LIMIT 1)) AS period
             )
             SELECT a.code, a.name, cur.period, cur.value::text, cur.status, base.value::text, base.status,
@@ -132,7 +133,7 @@ public static class ChoroplethEndpoint
                    round(100 * (cur.value - base.value) / nullif(base.value, 0), 2)::text
             FROM chosen
             JOIN indicator_values cur ON cur.indicator_id = $1 AND cur.period = chosen.period AND cur.gender = $3
-            JOIN indicator_areas a ON a.code = cur.area_code AND a.level = $4
+            JOIN areas a ON a.code = cur.area_code
             LEFT JOIN indicator_values base ON base.indicator_id = $1 AND base.area_code = cur.area_code
                                           AND base.period = $5 AND base.gender = $3
             WHERE $6::text IS NULL OR left(a.code, 2) = $6

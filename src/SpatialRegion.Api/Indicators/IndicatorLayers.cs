@@ -20,8 +20,9 @@ public sealed class IndicatorLayers(LayerWriter writer)
     public async Task RewriteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Indicator indicator, CancellationToken ct)
     {
         await using (var count = new NpgsqlCommand("""
-            SELECT count(*) FROM indicator_values v JOIN indicator_areas a ON a.code = v.area_code
-            WHERE v.indicator_id = $1 AND a.layer_id IS NOT NULL
+            WITH areas AS MATERIALIZED (SELECT code FROM indicator_areas WHERE layer_id IS NOT NULL)
+            SELECT count(*) FROM indicator_values v JOIN areas a ON a.code = v.area_code
+            WHERE v.indicator_id = $1
             """, connection, tx))
         {
             count.Parameters.Add(new NpgsqlParameter { Value = indicator.Id });
@@ -105,7 +106,9 @@ public sealed class IndicatorLayers(LayerWriter writer)
                        'value_women', v.value_k, 'status_women', v.status_k, 'value_men', v.value_m, 'status_men', v.status_m
               """
             : "";
+        // The areas are read once and hashed (see IndicatorValuesEndpoint): values just written have no statistics.
         return $"""
+            WITH areas AS MATERIALIZED (SELECT code, name, level, layer_id, fid FROM indicator_areas WHERE layer_id IS NOT NULL)
             SELECT v.area_code || '-' || v.period AS fid,
                    jsonb_build_object(
                        'area_code', v.area_code, 'area_name', a.name, 'area_level', a.level, 'period', v.period,
@@ -122,7 +125,7 @@ public sealed class IndicatorLayers(LayerWriter writer)
               GROUP BY indicator_id, area_code, period
             ) v
             JOIN indicators i ON i.id = v.indicator_id
-            JOIN indicator_areas a ON a.code = v.area_code
+            JOIN areas a ON a.code = v.area_code
             JOIN layer_features f ON f.layer_id = a.layer_id AND f.fid = a.fid
             """;
     }

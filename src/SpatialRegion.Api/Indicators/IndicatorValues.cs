@@ -187,6 +187,11 @@ public sealed class IndicatorValueWriter(IndicatorLayers layers)
                 bump.Parameters.Add(new NpgsqlParameter { Value = indicator.Id });
                 indicator = indicator with { Version = (long)(await bump.ExecuteScalarAsync(ct))! };
             }
+            if (changes.Changed >= 1000)
+            {
+                // Fresh statistics before readers plan their joins: a big load is otherwise taken for a handful of rows.
+                await Execute(connection, tx, "ANALYZE indicator_values", ct);
+            }
             await layers.RewriteAsync(connection, tx, indicator, ct);
         }
         return changes;

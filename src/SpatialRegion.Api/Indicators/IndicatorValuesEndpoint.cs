@@ -195,11 +195,14 @@ public static class IndicatorValuesEndpoint
                 }
                 where.Append(" AND v.gender = ").Append(Add(normalised, NpgsqlDbType.Text));
             }
+            // The areas (a few hundred rows) are read once and hashed: joined row by row, the union view would be
+            // scanned once per value whenever fresh values have no statistics yet.
             var sql = $"""
+                WITH areas AS MATERIALIZED (SELECT code, name, level FROM indicator_areas)
                 SELECT v.area_code, a.name, a.level, v.period, v.gender, v.value::text, v.status, v.source, v.api_version,
                        to_char(v.retrieved_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), v.run_id
                 FROM indicator_values v
-                LEFT JOIN indicator_areas a ON a.code = v.area_code
+                LEFT JOIN areas a ON a.code = v.area_code
                 WHERE {where}
                 ORDER BY v.area_code, v.period_start, v.gender
                 """;

@@ -25,6 +25,34 @@ public static class ScbQueries
             .Select(g => new TableGroup(g.Key.Item1, g.First().SourceReference.Scb!, g.ToList()))
             .ToList();
 
+    /// <summary>
+    /// Fetches each table group of the indicators that name a table of this API version; a group that fails gives
+    /// its indicators the reason, and indicators naming no such table are failed with a reason too.
+    /// </summary>
+    public static async Task<List<IndicatorFetch>> FetchGroupsAsync(
+        IReadOnlyList<Indicator> indicators, Func<ScbReference, string?> table, string tableField, string apiVersion,
+        Func<TableGroup, Task<Dictionary<string, List<ValueInput>>>> fetchGroup, Action<string, string> logFailed, CancellationToken ct)
+    {
+        var results = new List<IndicatorFetch>();
+        foreach (var group in Group(indicators, table))
+        {
+            try
+            {
+                var values = await fetchGroup(group);
+                results.AddRange(group.Indicators.Select(i => new IndicatorFetch(i.Id, values.GetValueOrDefault(i.Id) ?? [], null, "SCB", apiVersion)));
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                var reason = SourceErrors.Describe(e, $"SCB table {group.Table}");
+                logFailed(group.Table, reason);
+                results.AddRange(group.Indicators.Select(i => IndicatorFetch.Failed(i.Id, reason, "SCB", apiVersion)));
+            }
+        }
+        results.AddRange(indicators.Where(i => i.SourceReference.Scb is not { } s || table(s) is null)
+            .Select(i => IndicatorFetch.Failed(i.Id, $"its source reference names no SCB table for this API (sourceReference.scb.{tableField})", "SCB", apiVersion)));
+        return results;
+    }
+
     /// <summary>Sweden as a whole is asked for by leaving the region variable out (SCB eliminates it to 00).</summary>
     public static bool RegionEliminated(JobDefinition job) => job.Areas.Length == 0 || job.Areas.All(a => AreaCodes.Normalise(a) == AreaCodes.Sweden);
 

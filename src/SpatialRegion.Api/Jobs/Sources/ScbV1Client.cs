@@ -17,28 +17,9 @@ public sealed partial class ScbV1Client(HttpClient http, IOptions<JobsOptions> o
 
     public string Name => JobSources.ScbV1;
 
-    public async Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct)
-    {
-        var results = new List<IndicatorFetch>();
-        var source = options.Value.ScbV1;
-        foreach (var group in ScbQueries.Group(indicators, s => s.V1Table))
-        {
-            try
-            {
-                var values = await FetchGroupAsync(group, job, source, ct);
-                results.AddRange(group.Indicators.Select(i => new IndicatorFetch(i.Id, values.GetValueOrDefault(i.Id) ?? [], null, "SCB", ApiVersion)));
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                var reason = SourceErrors.Describe(e, $"SCB table {group.Table}");
-                LogFailed(group.Table, reason);
-                results.AddRange(group.Indicators.Select(i => IndicatorFetch.Failed(i.Id, reason, "SCB", ApiVersion)));
-            }
-        }
-        results.AddRange(indicators.Where(i => i.SourceReference.Scb?.V1Table is null)
-            .Select(i => IndicatorFetch.Failed(i.Id, "its source reference names no SCB v1 table (sourceReference.scb.v1Table)", "SCB", ApiVersion)));
-        return results;
-    }
+    public async Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct) =>
+        await ScbQueries.FetchGroupsAsync(indicators, s => s.V1Table, "v1Table", ApiVersion,
+            group => FetchGroupAsync(group, job, options.Value.ScbV1, ct), LogFailed, ct);
 
     private async Task<Dictionary<string, List<ValueInput>>> FetchGroupAsync(ScbQueries.TableGroup group, JobDefinition job, SourceOptions source, CancellationToken ct)
     {

@@ -20,9 +20,7 @@ public sealed partial class ScbV2Client(HttpClient http, IOptions<JobsOptions> o
 
     public async Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct)
     {
-        var results = new List<IndicatorFetch>();
-        var groups = ScbQueries.Group(indicators, s => s.V2Table);
-        ApiConfig? config = null;
+        ApiConfig config;
         try
         {
             config = await GetConfigAsync(ct);
@@ -33,24 +31,8 @@ public sealed partial class ScbV2Client(HttpClient http, IOptions<JobsOptions> o
             LogFailed("config", reason);
             return indicators.Select(i => IndicatorFetch.Failed(i.Id, reason, "SCB", "pxwebapi-v2")).ToList();
         }
-        var apiVersion = "pxwebapi-" + config.ApiVersion;
-        foreach (var group in groups)
-        {
-            try
-            {
-                var values = await FetchGroupAsync(group, job, config, ct);
-                results.AddRange(group.Indicators.Select(i => new IndicatorFetch(i.Id, values.GetValueOrDefault(i.Id) ?? [], null, "SCB", apiVersion)));
-            }
-            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                var reason = SourceErrors.Describe(e, $"SCB table {group.Table}");
-                LogFailed(group.Table, reason);
-                results.AddRange(group.Indicators.Select(i => IndicatorFetch.Failed(i.Id, reason, "SCB", apiVersion)));
-            }
-        }
-        results.AddRange(indicators.Where(i => i.SourceReference.Scb?.V2Table is null)
-            .Select(i => IndicatorFetch.Failed(i.Id, "its source reference names no SCB v2 table (sourceReference.scb.v2Table)", "SCB", apiVersion)));
-        return results;
+        return await ScbQueries.FetchGroupsAsync(indicators, s => s.V2Table, "v2Table", "pxwebapi-" + config.ApiVersion,
+            group => FetchGroupAsync(group, job, config, ct), LogFailed, ct);
     }
 
     public async Task<ApiConfig> GetConfigAsync(CancellationToken ct)
