@@ -34,9 +34,8 @@ public static class SpatialRegionServices
         services.AddSingleton<IndicatorCatalogue>();
         services.AddSingleton<IndicatorValueWriter>();
         services.AddSingleton<IndicatorSeeds>();
-        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section)
-            .Validate(o => !o.Validate().Any(), "The Jobs configuration is invalid; the log names the problem.")
-            .ValidateOnStart();
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<JobsOptions>, JobsOptionsValidator>();
         services.AddSingleton(TimeProvider.System);
         services.AddIndicatorSources();
         services.AddSingleton<JobRunStore>();

@@ -173,8 +173,6 @@ public static class IndicatorsApi
     public static string ETag(string kind, Indicator indicator, string extra = "") =>
         $"W/\"{kind}-{indicator.Id}-{indicator.Version.ToString(CultureInfo.InvariantCulture)}{extra}\"";
 
-    public static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
-
     internal static UTF8Encoding Utf8 { get; } = new(encoderShouldEmitUTF8Identifier: false);
 
     internal static async Task<NpgsqlDataReader> ExecuteAsync(NpgsqlCommand cmd, CancellationToken ct) =>

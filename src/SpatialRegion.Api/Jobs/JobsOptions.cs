@@ -1,4 +1,5 @@
 using Cronos;
+using Microsoft.Extensions.Options;
 
 namespace SpatialRegion.Api.Jobs;
 
@@ -167,5 +168,15 @@ public static class JobSchedules
     {
         var fields = expression.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
         return CronExpression.TryParse(expression, fields == 6 ? CronFormat.IncludeSeconds : CronFormat.Standard, out var cron) ? cron : null;
+    }
+}
+
+/// <summary>Refuses to start with a job configuration that cannot work, naming every problem.</summary>
+public sealed class JobsOptionsValidator : IValidateOptions<JobsOptions>
+{
+    public ValidateOptionsResult Validate(string? name, JobsOptions options)
+    {
+        var problems = options.Validate().ToList();
+        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }
