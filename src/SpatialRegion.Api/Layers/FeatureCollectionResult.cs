@@ -12,23 +12,67 @@ public interface IFeatureCollectionEnvelope
     void WriteTail(Utf8JsonWriter json, long numberMatched, int numberReturned);
 }
 
+/// <summary>How an open page of features becomes a response body (GeoJSON, GML). The format writes through
+/// <c>sink</c> in chunks and never holds more than one chunk and one row.</summary>
+public interface IFeatureCollectionFormat
+{
+    string ContentType { get; }
+
+    Task WriteAsync(FeaturePage page, Func<ReadOnlyMemory<byte>, ValueTask> sink, CancellationToken ct);
+}
+
+/// <summary>A GeoJSON FeatureCollection with the front-end's own top-level members. <paramref name="featureId"/>
+/// turns a stored fid into the id clients see (WFS prefixes the type name).</summary>
+public sealed class GeoJsonFeatureCollectionFormat(
+    IFeatureCollectionEnvelope envelope, string contentType, Func<string, string>? featureId = null) : IFeatureCollectionFormat
+{
+    public string ContentType => contentType;
+
+    public async Task WriteAsync(FeaturePage page, Func<ReadOnlyMemory<byte>, ValueTask> sink, CancellationToken ct)
+    {
+        using var writer = new FeatureCollectionWriter(sink, featureId);
+        var json = writer.Json;
+        json.WriteStartObject();
+        envelope.WriteHead(json, page.NumberMatched);
+        json.WritePropertyName("features"u8);
+        json.WriteStartArray();
+        var returned = await writer.WriteFeaturesAsync(page.Reader, ct);
+        json.WriteEndArray();
+        envelope.WriteTail(json, page.NumberMatched, returned);
+        json.WriteEndObject();
+        await writer.FlushAsync();
+    }
+}
+
 /// <summary>
 /// Streams a FeatureCollection from PostGIS to the client row by row. The rendered bytes are kept (up to a
 /// size limit) under a key that contains the layer version and the full request URL, so the next identical
-/// request is answered from memory until the layer is re-imported.
+/// request is answered from memory until the layer is re-imported. A response whose content the URL does not
+/// determine (a POST body) is built with <c>cacheable: false</c>.
 /// </summary>
 public sealed partial class FeatureCollectionResult(
     Layer layer,
     FeatureQuery query,
-    IFeatureCollectionEnvelope envelope,
-    string contentType,
-    IReadOnlyDictionary<string, string>? headers = null) : IResult
+    IFeatureCollectionFormat format,
+    IReadOnlyDictionary<string, string>? headers = null,
+    bool cacheable = true) : IResult
 {
+    public FeatureCollectionResult(
+        Layer layer,
+        FeatureQuery query,
+        IFeatureCollectionEnvelope envelope,
+        string contentType,
+        IReadOnlyDictionary<string, string>? headers = null)
+        : this(layer, query, new GeoJsonFeatureCollectionFormat(envelope, contentType), headers)
+    {
+    }
+
     public async Task ExecuteAsync(HttpContext context)
     {
         var response = context.Response;
-        var etag = HttpCaching.ETagFor(layer);
-        if (HttpCaching.IsNotModified(context.Request, etag))
+        // A body the URL does not determine has no validator a client could send back.
+        var etag = cacheable ? HttpCaching.ETagFor(layer) : null;
+        if (etag is not null && HttpCaching.IsNotModified(context.Request, etag))
         {
             HttpCaching.WriteNotModified(response, etag);
             return;
@@ -36,8 +80,9 @@ public sealed partial class FeatureCollectionResult(
 
         var services = context.RequestServices;
         var cache = services.GetRequiredService<ResponseCache>();
+        var contentType = format.ContentType;
         var key = $"{layer.Id}|{layer.Version}|{contentType}|{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}";
-        if (cache.TryGetBody(key, out var cached))
+        if (cacheable && cache.TryGetBody(key, out var cached))
         {
             WriteHeaders(response, etag);
             response.ContentLength = cached.Length;
@@ -58,9 +103,9 @@ public sealed partial class FeatureCollectionResult(
         }
 
         var copy = new MemoryStream();
-        var keepCopy = true;
+        var keepCopy = cacheable;
         var body = response.Body;
-        using var writer = new FeatureCollectionWriter(async chunk =>
+        async ValueTask Sink(ReadOnlyMemory<byte> chunk)
         {
             await body.WriteAsync(chunk, ct);
             if (keepCopy && copy.Length + chunk.Length <= cache.MaxEntryBytes)
@@ -72,20 +117,11 @@ public sealed partial class FeatureCollectionResult(
                 keepCopy = false;
                 copy.SetLength(0);
             }
-        });
+        }
 
         try
         {
-            var json = writer.Json;
-            json.WriteStartObject();
-            envelope.WriteHead(json, page.NumberMatched);
-            json.WritePropertyName("features"u8);
-            json.WriteStartArray();
-            var returned = await writer.WriteFeaturesAsync(page.Reader, ct);
-            json.WriteEndArray();
-            envelope.WriteTail(json, page.NumberMatched, returned);
-            json.WriteEndObject();
-            await writer.FlushAsync();
+            await format.WriteAsync(page, Sink, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -101,12 +137,19 @@ public sealed partial class FeatureCollectionResult(
         }
     }
 
-    private void WriteHeaders(HttpResponse response, string etag)
+    private void WriteHeaders(HttpResponse response, string? etag)
     {
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = contentType;
-        response.Headers.ETag = etag;
-        response.Headers.CacheControl = HttpCaching.CacheControl;
+        response.ContentType = format.ContentType;
+        if (etag is not null)
+        {
+            response.Headers.ETag = etag;
+            response.Headers.CacheControl = HttpCaching.CacheControl;
+        }
+        else
+        {
+            response.Headers.CacheControl = "no-store";
+        }
         if (headers is not null)
         {
             foreach (var (name, value) in headers)
