@@ -8,8 +8,10 @@ namespace SpatialRegion.Api.Layers.Filtering;
 /// </summary>
 public abstract record FilterExpression
 {
-    /// <summary>A stable text of the tree, used as the cache key of counts; not meant for parsing.</summary>
-    public override string ToString() => CanonicalText.Of(this);
+    /// <summary>A stable text of the tree, used as the cache key of counts; not meant for parsing. Sealed, so that
+    /// no derived record synthesises its own ToString (which would print "List`1" for every operand list and make
+    /// different filters share one cached count).</summary>
+    public sealed override string ToString() => CanonicalText.Of(this);
 }
 
 public sealed record AndExpression(IReadOnlyList<FilterExpression> Operands) : FilterExpression;
