@@ -5,6 +5,7 @@ using Scalar.AspNetCore;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Wfs;
 
 namespace SpatialRegion.Api;
 
@@ -50,6 +51,7 @@ public static class SpatialRegionServices
         app.UseStatusCodePages();
 
         app.MapLayersApi();
+        app.MapWfs();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");
