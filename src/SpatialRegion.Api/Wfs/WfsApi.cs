@@ -36,43 +36,35 @@ public static class WfsApi
         return routes;
     }
 
-    private static async Task<IResult> HandleGet(HttpContext context, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct)
-    {
-        try
+    /// <summary>What an operation reads from a request, whichever encoding it came in.</summary>
+    private sealed record Arguments(
+        string? AcceptVersions,
+        string? Sections,
+        string? TypeNames,
+        Func<string, string?> NamespaceOfPrefix,
+        string? OutputFormat,
+        string? StoredQueryIds,
+        Func<WfsRequestParser, bool, GetFeatureRequest> FeatureRequest);
+
+    private static Task<IResult> HandleGet(HttpContext context, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct) =>
+        Answer(async () =>
         {
             var q = context.Request.Query;
-            var request = WfsRequestParser.Value(q, "REQUEST") ?? throw WfsException.Missing("REQUEST");
-            var operation = Operation(request);
-            var service = WfsRequestParser.Value(q, "SERVICE");
-            CheckServiceAndVersion(operation, service, WfsRequestParser.Value(q, "VERSION"));
-            var reader = new WfsQueryReader(await catalog.AllAsync(ct), options.Value);
-            var parser = new WfsRequestParser(reader);
-            return operation switch
-            {
-                "GetCapabilities" => Capabilities(context, reader, WfsRequestParser.Value(q, "ACCEPTVERSIONS"), WfsRequestParser.Value(q, "SECTIONS")),
-                "DescribeFeatureType" => DescribeFeatureType(reader,
-                    WfsRequestParser.Value(q, "TYPENAMES") ?? WfsRequestParser.Value(q, "TYPENAME"),
-                    WfsQueryReader.Namespaces(WfsRequestParser.Value(q, "NAMESPACES")).GetValueOrDefault,
-                    WfsRequestParser.Value(q, "OUTPUTFORMAT")),
-                "ListStoredQueries" => Xml(w => WfsDocuments.ListStoredQueries(w, reader.Layers)),
-                "DescribeStoredQueries" => DescribeStoredQueries(reader, WfsRequestParser.Value(q, "STOREDQUERY_ID")),
-                "GetFeature" => Features(context, parser.FromKvp(q, propertyValue: false)),
-                _ => Features(context, parser.FromKvp(q, propertyValue: true)),
-            };
-        }
-        catch (WfsException e)
-        {
-            return Exception(e);
-        }
-        catch (InvalidQueryException e)
-        {
-            return Exception(WfsException.Invalid(e.Parameter.ToUpperInvariant(), e.Message));
-        }
-    }
+            string? Get(string name) => WfsRequestParser.Value(q, name);
+            var operation = Operation(Get("REQUEST") ?? throw WfsException.Missing("REQUEST"));
+            CheckServiceAndVersion(operation, Get("SERVICE"), Get("VERSION"));
+            return Dispatch(context, operation, await catalog.AllAsync(ct), options.Value, new Arguments(
+                Get("ACCEPTVERSIONS"),
+                Get("SECTIONS"),
+                Get("TYPENAMES") ?? Get("TYPENAME"),
+                WfsQueryReader.Namespaces(Get("NAMESPACES")).GetValueOrDefault,
+                Get("OUTPUTFORMAT"),
+                Get("STOREDQUERY_ID"),
+                (parser, propertyValue) => parser.FromKvp(q, propertyValue)));
+        });
 
-    private static async Task<IResult> HandlePost(HttpContext context, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct)
-    {
-        try
+    private static Task<IResult> HandlePost(HttpContext context, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct) =>
+        Answer(async () =>
         {
             if (context.Request.ContentLength > MaxRequestBytes)
             {
@@ -93,23 +85,38 @@ public static class WfsApi
                 throw WfsException.Parsing("request", $"The request element must be in namespace {WfsNames.Wfs}; got {root.Name}.");
             }
             CheckServiceAndVersion(operation, (string?)root.Attribute("service") ?? "WFS", (string?)root.Attribute("version") ?? WfsNames.Version);
-            var reader = new WfsQueryReader(await catalog.AllAsync(ct), options.Value);
-            var parser = new WfsRequestParser(reader);
-            return operation switch
-            {
-                "GetCapabilities" => Capabilities(context, reader,
-                    string.Join(',', root.Descendants().Where(e => e.Name.LocalName == "Version").Select(e => e.Value.Trim())) is { Length: > 0 } v ? v : null,
-                    string.Join(',', root.Descendants().Where(e => e.Name.LocalName == "Section").Select(e => e.Value.Trim())) is { Length: > 0 } s ? s : null),
-                "DescribeFeatureType" => DescribeFeatureType(reader,
-                    string.Join(',', root.Elements().Where(e => e.Name.LocalName == "TypeName").Select(e => e.Value.Trim())) is { Length: > 0 } t ? t : null,
-                    p => root.GetNamespaceOfPrefix(p)?.NamespaceName,
-                    (string?)root.Attribute("outputFormat")),
-                "ListStoredQueries" => Xml(w => WfsDocuments.ListStoredQueries(w, reader.Layers)),
-                "DescribeStoredQueries" => DescribeStoredQueries(reader,
-                    string.Join(',', root.Elements().Where(e => e.Name.LocalName == "StoredQueryId").Select(e => e.Value.Trim())) is { Length: > 0 } id ? id : null),
-                "GetFeature" => Features(context, parser.FromXml(root, propertyValue: false)),
-                _ => Features(context, parser.FromXml(root, propertyValue: true)),
-            };
+            string? List(IEnumerable<XElement> elements, string localName) =>
+                string.Join(',', elements.Where(e => e.Name.LocalName == localName).Select(e => e.Value.Trim())) is { Length: > 0 } list ? list : null;
+            return Dispatch(context, operation, await catalog.AllAsync(ct), options.Value, new Arguments(
+                List(root.Descendants(), "Version"),
+                List(root.Descendants(), "Section"),
+                List(root.Elements(), "TypeName"),
+                p => root.GetNamespaceOfPrefix(p)?.NamespaceName,
+                (string?)root.Attribute("outputFormat"),
+                List(root.Elements(), "StoredQueryId"),
+                (parser, propertyValue) => parser.FromXml(root, propertyValue)));
+        });
+
+    private static IResult Dispatch(HttpContext context, string operation, IReadOnlyCollection<Layer> layers, SpatialRegionOptions options, Arguments a)
+    {
+        var reader = new WfsQueryReader(layers, options);
+        return operation switch
+        {
+            "GetCapabilities" => Capabilities(context, reader, a.AcceptVersions, a.Sections),
+            "DescribeFeatureType" => DescribeFeatureType(reader, a.TypeNames, a.NamespaceOfPrefix, a.OutputFormat),
+            "ListStoredQueries" => Xml(w => WfsDocuments.ListStoredQueries(w, reader.Layers)),
+            "DescribeStoredQueries" => DescribeStoredQueries(reader, a.StoredQueryIds),
+            "GetFeature" => Features(context, a.FeatureRequest(new WfsRequestParser(reader), false)),
+            _ => Features(context, a.FeatureRequest(new WfsRequestParser(reader), true)),
+        };
+    }
+
+    /// <summary>Every refusal, whichever layer raised it, becomes this request's exception report.</summary>
+    private static async Task<IResult> Answer(Func<Task<IResult>> handle)
+    {
+        try
+        {
+            return await handle();
         }
         catch (WfsException e)
         {

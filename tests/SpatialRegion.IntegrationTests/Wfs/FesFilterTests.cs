@@ -17,21 +17,7 @@ public sealed class FesFilterTests(PostgisFixture db)
         return answer.Ids(type);
     }
 
-    private async Task<List<string>> PostGis(string where, string type = "municipalities", params object[] parameters)
-    {
-        var ids = new List<string>();
-        await using var cmd = db.DataSource.CreateCommand($"SELECT fid FROM layer_features WHERE layer_id = '{type}' AND ({where}) ORDER BY fid");
-        foreach (var p in parameters)
-        {
-            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = p });
-        }
-        await using var reader = await cmd.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            ids.Add(type + "." + reader.GetString(0));
-        }
-        return ids;
-    }
+    private Task<List<string>> PostGis(string where, string type = "municipalities") => db.ResourceIdsWhere(type, where);
 
     private static string Compare(string op, string property, string literal, string attributes = "") =>
         $"<fes:{op}{attributes}><fes:ValueReference>{property}</fes:ValueReference><fes:Literal>{literal}</fes:Literal></fes:{op}>";

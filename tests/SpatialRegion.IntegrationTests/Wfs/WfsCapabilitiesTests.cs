@@ -141,6 +141,18 @@ public sealed class WfsCapabilitiesTests(PostgisFixture db)
             var answer = await _client.GetXmlAsync(GetFeature(("TYPENAMES", "sr:municipalities"), ("RESULTTYPE", "hits"), ("FILTER", FesFilter(predicate))));
             Assert.True(answer.Status == 200, $"{op}: {answer.Text}");
         }
+        const string Point = "<gml:Point srsName=\"EPSG:3006\"><gml:pos>470000 7005000</gml:pos></gml:Point>";
+        foreach (var op in filter.Descendants(Ns.Fes + "SpatialOperator").Select(o => (string)o.Attribute("name")!))
+        {
+            var predicate = op switch
+            {
+                "BBOX" => "<fes:BBOX><gml:Envelope srsName=\"EPSG:3006\"><gml:lowerCorner>460000 6990000</gml:lowerCorner><gml:upperCorner>480000 7010000</gml:upperCorner></gml:Envelope></fes:BBOX>",
+                "DWithin" or "Beyond" => $"<fes:{op}><fes:ValueReference>geometry</fes:ValueReference>{Point}<fes:Distance uom=\"m\">1000</fes:Distance></fes:{op}>",
+                _ => $"<fes:{op}><fes:ValueReference>geometry</fes:ValueReference>{Point}</fes:{op}>",
+            };
+            var answer = await _client.GetXmlAsync(GetFeature(("TYPENAMES", "sr:municipalities"), ("RESULTTYPE", "hits"), ("FILTER", FesFilter(predicate))));
+            Assert.True(answer.Status == 200, $"{op}: {answer.Text}");
+        }
     }
 
     [Fact]

@@ -12,21 +12,8 @@ public sealed class WfsGetFeatureTests(PostgisFixture db)
 {
     private readonly HttpClient _client = db.CreateClient();
 
-    private async Task<List<string>> DbIds(string layer, string where = "TRUE", params object[] parameters)
-    {
-        var ids = new List<string>();
-        await using var cmd = db.DataSource.CreateCommand($"SELECT fid FROM layer_features WHERE layer_id = '{layer}' AND ({where}) ORDER BY fid");
-        foreach (var p in parameters)
-        {
-            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = p });
-        }
-        await using var reader = await cmd.ExecuteReaderAsync(TestContext.Current.CancellationToken);
-        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
-        {
-            ids.Add(layer + "." + reader.GetString(0));
-        }
-        return ids;
-    }
+    private Task<List<string>> DbIds(string layer, string where = "TRUE", params object[] parameters) =>
+        db.ResourceIdsWhere(layer, where, parameters);
 
     [Fact]
     public async Task Paging_with_count_and_startindex_reaches_every_municipality_once_and_links_go_both_ways()
@@ -161,7 +148,7 @@ public sealed class WfsGetFeatureTests(PostgisFixture db)
         var srid = int.Parse(expected[..4], CultureInfo.InvariantCulture);
         var n = expected[5..].Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray();
         var column = srid == 3006 ? "geom" : "geom_wgs84";
-        var ids = await DbIds("municipalities", $"ST_Intersects({column}, ST_MakeEnvelope($1, $2, $3, $4, {srid}))", n[0], n[1], n[2], n[3]);
+        var ids = await DbIds("municipalities", $"ST_Intersects({column}, ST_MakeEnvelope($2, $3, $4, $5, {srid}))", n[0], n[1], n[2], n[3]);
 
         Assert.Contains("municipalities.2380", ids);
         Assert.InRange(ids.Count, 2, 10);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml.Linq;
+using SpatialRegion.IntegrationTests.Infrastructure;
 
 namespace SpatialRegion.IntegrationTests.Wfs;
 
@@ -100,6 +101,24 @@ public static class WfsHttp
     {
         var uri = new Uri(link);
         return uri.PathAndQuery;
+    }
+
+    /// <summary>The resource ids (type.fid, in fid order) of the features of a layer that a SQL condition selects.</summary>
+    public static async Task<List<string>> ResourceIdsWhere(this PostgisFixture db, string layer, string where = "TRUE", params object[] parameters)
+    {
+        var ids = new List<string>();
+        await using var cmd = db.DataSource.CreateCommand($"SELECT fid FROM layer_features WHERE layer_id = $1 AND ({where}) ORDER BY fid");
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = layer });
+        foreach (var p in parameters)
+        {
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = p });
+        }
+        await using var reader = await cmd.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+        {
+            ids.Add(layer + "." + reader.GetString(0));
+        }
+        return ids;
     }
 
     public static string FesFilter(string predicate) =>
