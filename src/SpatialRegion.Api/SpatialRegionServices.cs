@@ -2,9 +2,12 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
+using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Infrastructure;
+using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Ogc;
 using SpatialRegion.Api.Wfs;
 
 namespace SpatialRegion.Api;
@@ -21,8 +24,10 @@ public static class SpatialRegionServices
         services.AddSingleton<LayerCatalog>();
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<FeatureStore>();
+        services.AddSingleton<LayerWriter>();
         services.AddSingleton<LayerImporter>();
         services.AddSingleton<DefaultLayers>();
+        services.AddSingleton<ApiKeyStore>();
         return services;
     }
 
@@ -33,8 +38,11 @@ public static class SpatialRegionServices
         // Registered before the catalogue listener, so the schema exists before anything reads the registry.
         builder.Services.AddHostedService<MigrationService>();
         builder.Services.AddHostedService<LayerCatalogListener>();
+        builder.Services.AddContentCoding();
+        builder.Services.AddOgcApi();
         builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        builder.Services.AddApiKeyAuthentication();
+        builder.Services.AddExceptionHandler<KnownExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgis", tags: ["ready"]);
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -49,8 +57,16 @@ public static class SpatialRegionServices
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseResponseCompression();
+        // URL forms are normalised before routing chooses an endpoint.
+        app.UseOgcUrlForms();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapLayersApi();
+        app.MapApiKeysApi();
+        app.MapOgcApi();
         app.MapWfs();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
@@ -68,21 +84,33 @@ public static class SpatialRegionServices
     }
 }
 
-/// <summary>A database that cannot be reached is the server's trouble, not the client's: 503, not 500, and no stack trace.</summary>
-internal sealed class DatabaseUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>Exceptions that are not the server's fault, or not a bug: a request the server refused while reading
+/// it (too large, malformed) keeps its 4xx; a database that cannot be reached is a 503, not a 500.</summary>
+internal sealed class KnownExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (Npgsql.NpgsqlException { IsTransient: true } or TimeoutException) || context.Response.HasStarted)
+        if (context.Response.HasStarted)
         {
             return false;
         }
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
+            Npgsql.NpgsqlException { IsTransient: true } or TimeoutException =>
+                (StatusCodes.Status503ServiceUnavailable, "Database unavailable", "PostGIS did not answer; try again shortly."),
+            _ => (0, "", ""),
+        };
+        if (status == 0)
+        {
+            return false;
+        }
+        context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = { Status = 503, Title = "Database unavailable", Detail = "PostGIS did not answer; try again shortly." },
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
 }

@@ -25,25 +25,16 @@ public sealed class GeoJsonSource
     public required int Rejected { get; init; }
 
     public static async Task<GeoJsonSource> ReadAsync(
-        string path, string? keyProperty, bool mergeByKey, Action<string>? progress, CancellationToken ct)
+        Stream stream, string name, string? keyProperty, bool mergeByKey, Action<string>? progress, CancellationToken ct)
     {
-        if (!File.Exists(path))
-        {
-            throw new ImportException($"File not found: {path}");
-        }
-
         JsonDocument document;
-        await using (var stream = File.OpenRead(path))
+        try
         {
-            try
-            {
-                document = await JsonDocument.ParseAsync(stream, new JsonDocumentOptions { MaxDepth = 256 }, ct);
-            }
-            catch (JsonException e)
-            {
-                throw new ImportException(
-                    $"{Path.GetFileName(path)} is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
-            }
+            document = await JsonDocument.ParseAsync(stream, new JsonDocumentOptions { MaxDepth = 256 }, ct);
+        }
+        catch (JsonException e)
+        {
+            throw new ImportException($"{name} is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
         }
 
         using (document)
@@ -53,11 +44,11 @@ public sealed class GeoJsonSource
                 || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
                 || type.GetString() != "FeatureCollection")
             {
-                throw new ImportException($"{Path.GetFileName(path)} is not a GeoJSON FeatureCollection (its \"type\" must be \"FeatureCollection\").");
+                throw new ImportException($"{name} is not a GeoJSON FeatureCollection (its \"type\" must be \"FeatureCollection\").");
             }
             if (!root.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
             {
-                throw new ImportException($"{Path.GetFileName(path)} has no \"features\" array.");
+                throw new ImportException($"{name} has no \"features\" array.");
             }
 
             var srid = ReadCrs(root);
@@ -129,7 +120,7 @@ public sealed class GeoJsonSource
 
             if (read.Count == 0)
             {
-                throw new ImportException($"{Path.GetFileName(path)} has no features with a geometry.");
+                throw new ImportException($"{name} has no features with a geometry.");
             }
 
             var geometryType = family switch

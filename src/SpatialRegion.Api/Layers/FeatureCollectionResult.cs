@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
+using SpatialRegion.Api.Http;
 
 namespace SpatialRegion.Api.Layers;
 
@@ -45,16 +46,19 @@ public sealed class GeoJsonFeatureCollectionFormat(
 }
 
 /// <summary>
-/// Streams a FeatureCollection from PostGIS to the client row by row. The rendered bytes are kept (up to a
-/// size limit) under a key that contains the layer version and the full request URL, so the next identical
-/// request is answered from memory until the layer is re-imported. A response whose content the URL does not
-/// determine (a POST body) is built with <c>cacheable: false</c>.
+/// Streams a FeatureCollection from PostGIS to the client row by row, gzip- or Brotli-compressed when the client
+/// accepts it. The bytes sent (up to a size limit) are kept under a key of the layer version, the full request
+/// URL, the content type and the content coding, so the next identical request is answered from memory, in the
+/// same coding, until the layer changes; a client that asked for no coding never gets a compressed body. A
+/// response whose content the URL does not determine (a POST body) is built with <c>cacheable: false</c>: it is
+/// neither kept nor given a validator.
 /// </summary>
 public sealed partial class FeatureCollectionResult(
     Layer layer,
     FeatureQuery query,
     IFeatureCollectionFormat format,
     IReadOnlyDictionary<string, string>? headers = null,
+    string? etagVariant = null,
     bool cacheable = true) : IResult
 {
     public FeatureCollectionResult(
@@ -62,16 +66,17 @@ public sealed partial class FeatureCollectionResult(
         FeatureQuery query,
         IFeatureCollectionEnvelope envelope,
         string contentType,
-        IReadOnlyDictionary<string, string>? headers = null)
-        : this(layer, query, new GeoJsonFeatureCollectionFormat(envelope, contentType), headers)
+        IReadOnlyDictionary<string, string>? headers = null,
+        string? etagVariant = null)
+        : this(layer, query, new GeoJsonFeatureCollectionFormat(envelope, contentType), headers, etagVariant)
     {
     }
 
     public async Task ExecuteAsync(HttpContext context)
     {
         var response = context.Response;
-        // A body the URL does not determine has no validator a client could send back.
-        var etag = cacheable ? HttpCaching.ETagFor(layer) : null;
+        var contentType = format.ContentType;
+        var etag = cacheable ? HttpCaching.ETagFor(layer, etagVariant) : null;
         if (etag is not null && HttpCaching.IsNotModified(context.Request, etag))
         {
             HttpCaching.WriteNotModified(response, etag);
@@ -80,11 +85,11 @@ public sealed partial class FeatureCollectionResult(
 
         var services = context.RequestServices;
         var cache = services.GetRequiredService<ResponseCache>();
-        var contentType = format.ContentType;
-        var key = $"{layer.Id}|{layer.Version}|{contentType}|{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}";
+        var coding = ContentCoding.Choose(context.Request);
+        var key = $"{layer.Id}|{layer.Version}|{contentType}|{coding}|{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}";
         if (cacheable && cache.TryGetBody(key, out var cached))
         {
-            WriteHeaders(response, etag);
+            WriteHeaders(response, etag, coding);
             response.ContentLength = cached.Length;
             if (!HttpMethods.IsHead(context.Request.Method))
             {
@@ -96,32 +101,22 @@ public sealed partial class FeatureCollectionResult(
         var ct = context.RequestAborted;
         await using var page = await services.GetRequiredService<FeatureStore>().OpenPageAsync(layer, query, ct);
 
-        WriteHeaders(response, etag);
+        WriteHeaders(response, etag, coding);
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return;
         }
 
-        var copy = new MemoryStream();
-        var keepCopy = cacheable;
-        var body = response.Body;
-        async ValueTask Sink(ReadOnlyMemory<byte> chunk)
-        {
-            await body.WriteAsync(chunk, ct);
-            if (keepCopy && copy.Length + chunk.Length <= cache.MaxEntryBytes)
-            {
-                copy.Write(chunk.Span);
-            }
-            else
-            {
-                keepCopy = false;
-                copy.SetLength(0);
-            }
-        }
-
+        var copy = new CopyingStream(response.Body, cacheable ? cache.MaxEntryBytes : 0);
+        var target = coding is null ? copy : ContentCoding.Compress(copy, coding);
         try
         {
-            await format.WriteAsync(page, Sink, ct);
+            await format.WriteAsync(page, chunk => target.WriteAsync(chunk, ct), ct);
+            if (target != copy)
+            {
+                // Ends the compressed stream (its last block) without closing the response.
+                await target.DisposeAsync();
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -131,13 +126,13 @@ public sealed partial class FeatureCollectionResult(
             return;
         }
 
-        if (keepCopy)
+        if (cacheable && copy.Copy is { } bytes)
         {
-            cache.SetBody(key, copy.ToArray());
+            cache.SetBody(key, bytes);
         }
     }
 
-    private void WriteHeaders(HttpResponse response, string? etag)
+    private void WriteHeaders(HttpResponse response, string? etag, string? coding)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = format.ContentType;
@@ -157,6 +152,11 @@ public sealed partial class FeatureCollectionResult(
                 response.Headers[name] = value;
             }
         }
+        ContentCoding.AddVary(response, "Accept-Encoding");
+        if (coding is not null)
+        {
+            response.Headers.ContentEncoding = coding;
+        }
     }
 
     [LoggerMessage(LogLevel.Error, "Streaming features of layer {LayerId} failed after the response had started")]
@@ -169,7 +169,10 @@ public static class HttpCaching
     // revalidation (If-None-Match against the layer version) costs no database work.
     public const string CacheControl = "public, no-cache";
 
-    public static string ETagFor(Layer layer) => $"W/\"{layer.Id}-{LayerCatalog.FormatVersion(layer.Version)}\"";
+    /// <summary>The layer version names every representation of the layer's data; a variant tells apart
+    /// representations that share a URL through content negotiation (GeoJSON and HTML).</summary>
+    public static string ETagFor(Layer layer, string? variant = null) =>
+        $"W/\"{layer.Id}-{LayerCatalog.FormatVersion(layer.Version)}{(variant is null ? "" : "-" + variant)}\"";
 
     public static bool IsNotModified(HttpRequest request, string etag)
     {

@@ -22,7 +22,7 @@ public sealed class FeatureCollectionWriter : IDisposable
     {
         _sink = sink;
         _featureId = featureId;
-        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     public Utf8JsonWriter Json => _json;
