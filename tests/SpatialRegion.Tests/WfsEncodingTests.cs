@@ -67,8 +67,8 @@ public sealed class WfsEncodingTests
             output.Write(chunk.Span);
             return ValueTask.CompletedTask;
         });
-        writer.Geometry("<gml:MultiSurface gml:id=\"@\"><gml:surfaceMember><gml:Polygon gml:id=\"@\"/></gml:surfaceMember>"
-            + "<gml:surfaceMember><gml:Polygon gml:id=\"@\"/></gml:surfaceMember></gml:MultiSurface>", "EPSG:3006", "t.1.geom");
+        writer.Geometry(Encoding.UTF8.GetBytes("<gml:MultiSurface gml:id=\"@\"><gml:surfaceMember><gml:Polygon gml:id=\"@\"/></gml:surfaceMember>"
+            + "<gml:surfaceMember><gml:Polygon gml:id=\"@\"/></gml:surfaceMember></gml:MultiSurface>"), "EPSG:3006", "t.1.geom");
         await writer.FlushAsync();
         Assert.Equal("<gml:MultiSurface srsName=\"EPSG:3006\" gml:id=\"t.1.geom\"><gml:surfaceMember><gml:Polygon gml:id=\"t.1.geom.1\"/></gml:surfaceMember>"
             + "<gml:surfaceMember><gml:Polygon gml:id=\"t.1.geom.2\"/></gml:surfaceMember></gml:MultiSurface>", Encoding.UTF8.GetString(output.ToArray()));

@@ -15,7 +15,7 @@ namespace SpatialRegion.Api.Wfs;
 /// </summary>
 public sealed class GmlWriter(Func<ReadOnlyMemory<byte>, ValueTask> sink)
 {
-    private const string IdPlaceholder = "gml:id=\"@\"";
+    private static ReadOnlySpan<byte> IdPlaceholder => "gml:id=\"@\""u8;
 
     private readonly ArrayBufferWriter<byte> _buffer = new(FeatureCollectionWriter.ChunkBytes * 2);
 
@@ -73,34 +73,33 @@ public sealed class GmlWriter(Func<ReadOnlyMemory<byte>, ValueTask> sink)
         Raw(text.AsSpan(start));
     }
 
-    /// <summary>A geometry from PostGIS: the first placeholder id (on the outermost element) becomes
-    /// srsName + id, the others id.1, id.2 … so that every gml:id in the document is unique.</summary>
-    public void Geometry(string gml, string escapedSrsName, string id)
+    /// <summary>A geometry from PostGIS, as the UTF-8 bytes it sent: the first placeholder id (on the outermost
+    /// element) becomes srsName + id, the others id.1, id.2 … so that every gml:id in the document is unique.</summary>
+    public void Geometry(ReadOnlySpan<byte> gml, string escapedSrsName, string id)
     {
-        var position = 0;
         var n = 0;
         int found;
-        while ((found = gml.IndexOf(IdPlaceholder, position, StringComparison.Ordinal)) >= 0)
+        while ((found = gml.IndexOf(IdPlaceholder)) >= 0)
         {
-            Raw(gml.AsSpan(position, found - position));
+            Raw(gml[..found]);
             if (n == 0)
             {
-                Raw("srsName=\"");
+                Raw("srsName=\""u8);
                 Raw(escapedSrsName);
-                Raw("\" ");
+                Raw("\" "u8);
             }
-            Raw("gml:id=\"");
+            Raw("gml:id=\""u8);
             Raw(id);
             if (n > 0)
             {
-                Raw(".");
+                Raw("."u8);
                 Number(n);
             }
-            Raw("\"");
+            Raw("\""u8);
             n++;
-            position = found + IdPlaceholder.Length;
+            gml = gml[(found + IdPlaceholder.Length)..];
         }
-        Raw(gml.AsSpan(position));
+        Raw(gml);
     }
 
     public async ValueTask FlushAsync()
@@ -155,10 +154,12 @@ public sealed class GmlFeatureRow
 
     public string GmlId(string fid) => System.Xml.XmlConvert.EncodeLocalName(_idPrefix + fid);
 
-    /// <summary>The feature element; <paramref name="namespaces"/> is put on it when it is a document of its own.</summary>
-    public void Write(GmlWriter writer, NpgsqlDataReader reader, string? namespaces = null)
+    /// <summary>The feature element; <paramref name="namespaces"/> is put on it when it is a document of its own.
+    /// Columns are read asynchronously, in order: in sequential access a large geometry may still be on its way
+    /// from PostGIS, and waiting for it must not hold a thread.</summary>
+    public async ValueTask WriteAsync(GmlWriter writer, NpgsqlDataReader reader, CancellationToken ct, string? namespaces = null)
     {
-        var id = GmlId(reader.GetString(0));
+        var id = GmlId(await reader.GetFieldValueAsync<string>(0, ct));
         writer.Raw(_open);
         writer.Raw(id);
         writer.Raw("\""u8);
@@ -170,23 +171,38 @@ public sealed class GmlFeatureRow
         for (var i = 0; i < _properties.Length; i++)
         {
             // A missing value is left out: every property element is optional in the schema.
-            if (reader.IsDBNull(i + 1))
+            if (await reader.IsDBNullAsync(i + 1, ct))
             {
                 continue;
             }
             writer.Raw(_properties[i].Open);
-            writer.Text(reader.GetString(i + 1));
+            writer.Text(await reader.GetFieldValueAsync<string>(i + 1, ct));
             writer.Raw(_properties[i].Close);
         }
-        if (!reader.IsDBNull(GeometryColumn))
+        if (!await reader.IsDBNullAsync(GeometryColumn, ct))
         {
             writer.Raw(_geometryOpen);
-            WriteGeometry(writer, reader, id);
+            await WriteGeometryAsync(writer, reader, id, ct);
             writer.Raw(_geometryClose);
         }
         writer.Raw(_close);
     }
 
-    public void WriteGeometry(GmlWriter writer, NpgsqlDataReader reader, string id) =>
-        writer.Geometry(reader.GetString(GeometryColumn), _srsName, id + ".geom");
+    /// <summary>The geometry column, copied from PostGIS's bytes without becoming a .NET string: a large polygon
+    /// would otherwise be a large-object-heap string per feature.</summary>
+    public async ValueTask WriteGeometryAsync(GmlWriter writer, NpgsqlDataReader reader, string id, CancellationToken ct)
+    {
+        await using var stream = await reader.GetStreamAsync(GeometryColumn, ct);
+        var length = (int)stream.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            await stream.ReadExactlyAsync(buffer.AsMemory(0, length), ct);
+            writer.Geometry(buffer.AsSpan(0, length), _srsName, id + ".geom");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

@@ -40,7 +40,7 @@ public sealed class SingleFeatureResult(GetFeatureRequest request) : IResult
                 var writer = new GmlWriter(Sink);
                 writer.Raw("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"u8);
                 var row = new GmlFeatureRow(layer, LayerSql.SelectedProperties(layer, request.Query.Properties), request.Query.Srs);
-                row.Write(writer, page.Reader,
+                await row.WriteAsync(writer, page.Reader, ct,
                     $" xmlns:{WfsNames.Prefix}=\"{WfsNames.Features}\" xmlns:gml=\"{WfsNames.Gml}\"");
                 await writer.FlushAsync();
             }

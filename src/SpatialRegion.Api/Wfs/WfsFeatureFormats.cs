@@ -86,11 +86,11 @@ public sealed class GmlCollectionFormat(GetFeatureRequest request, WfsLinks link
             writer.Raw("\n<wfs:member>"u8);
             if (request.Value is { } value)
             {
-                WriteValue(writer, row, reader, value);
+                await WriteValueAsync(writer, row, reader, value, ct);
             }
             else
             {
-                row.Write(writer, reader);
+                await row.WriteAsync(writer, reader, ct);
             }
             writer.Raw("</wfs:member>"u8);
             if (writer.ChunkFull)
@@ -104,18 +104,19 @@ public sealed class GmlCollectionFormat(GetFeatureRequest request, WfsLinks link
         await writer.FlushAsync();
     }
 
-    private static void WriteValue(GmlWriter writer, GmlFeatureRow row, Npgsql.NpgsqlDataReader reader, ValueTarget target)
+    private static async ValueTask WriteValueAsync(GmlWriter writer, GmlFeatureRow row, Npgsql.NpgsqlDataReader reader, ValueTarget target, CancellationToken ct)
     {
+        var id = row.GmlId(await reader.GetFieldValueAsync<string>(0, ct));
         switch (target)
         {
             case ValueTarget.GmlId:
-                writer.Raw(row.GmlId(reader.GetString(0)));
+                writer.Raw(id);
                 break;
             case ValueTarget.Geometry:
-                row.WriteGeometry(writer, reader, row.GmlId(reader.GetString(0)));
+                await row.WriteGeometryAsync(writer, reader, id, ct);
                 break;
             default:
-                writer.Text(reader.GetString(1));
+                writer.Text(await reader.GetFieldValueAsync<string>(1, ct));
                 break;
         }
     }
