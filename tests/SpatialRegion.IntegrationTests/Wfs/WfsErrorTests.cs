@@ -89,6 +89,28 @@ public sealed class WfsErrorTests(PostgisFixture db)
     }
 
     [Fact]
+    public async Task A_filter_nested_beyond_reason_is_refused_without_harm_to_the_service()
+    {
+        const int depth = 20_000;
+        var predicate = string.Concat(Enumerable.Repeat("<fes:Not>", depth))
+            + "<fes:PropertyIsNull><fes:ValueReference>ADAT</fes:ValueReference></fes:PropertyIsNull>"
+            + string.Concat(Enumerable.Repeat("</fes:Not>", depth));
+        var body = "<wfs:GetFeature xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" service=\"WFS\" version=\"2.0.0\"><wfs:Query typeNames=\"municipalities\">"
+            + FesFilter(predicate) + "</wfs:Query></wfs:GetFeature>";
+        var answer = await _client.PostXmlAsync(body);
+        Assert.Equal(400, answer.Status);
+        Assert.Equal("OperationParsingFailed", answer.Exception.Code);
+        Assert.Contains("nested", answer.Exception.Text);
+
+        // A reasonable nesting still works.
+        var twenty = string.Concat(Enumerable.Repeat("<fes:Not><fes:Not>", 10))
+            + "<fes:PropertyIsEqualTo><fes:ValueReference>KOMMUNNAMN</fes:ValueReference><fes:Literal>Berg</fes:Literal></fes:PropertyIsEqualTo>"
+            + string.Concat(Enumerable.Repeat("</fes:Not></fes:Not>", 10));
+        var ok = await _client.GetXmlAsync(GetFeature(("TYPENAMES", "sr:municipalities"), ("FILTER", FesFilter(twenty))));
+        Assert.Equal(["municipalities.2326"], ok.Ids("municipalities"));
+    }
+
+    [Fact]
     public async Task Parameter_names_are_case_insensitive_and_values_keep_their_meaning()
     {
         var answer = await _client.GetXmlAsync("/wfs?service=WFS&version=2.0.0&request=getfeature&typeNames=sr:counties&count=2&resultType=results");
