@@ -13,6 +13,12 @@ public sealed class SingleFeatureResult(GetFeatureRequest request) : IResult
     {
         var ct = context.RequestAborted;
         var layer = request.Query.Layer;
+        var etag = HttpCaching.ETagFor(layer, request.Format == WfsOutputFormat.GeoJson ? "json" : "gml");
+        if (!request.FromPost && HttpCaching.IsNotModified(context.Request, etag))
+        {
+            HttpCaching.WriteNotModified(context.Response, etag);
+            return;
+        }
         var store = context.RequestServices.GetRequiredService<FeatureStore>();
         var body = new MemoryStream();
         ValueTask Sink(ReadOnlyMemory<byte> chunk)
@@ -48,8 +54,11 @@ public sealed class SingleFeatureResult(GetFeatureRequest request) : IResult
 
         var response = context.Response;
         response.ContentType = request.Format == WfsOutputFormat.GeoJson ? WfsFormats.Json : WfsFormats.Gml;
-        response.Headers.ETag = HttpCaching.ETagFor(layer);
-        response.Headers.CacheControl = HttpCaching.CacheControl;
+        if (!request.FromPost)
+        {
+            response.Headers.ETag = etag;
+        }
+        response.Headers.CacheControl = request.FromPost ? "no-store" : HttpCaching.CacheControl;
         response.ContentLength = body.Length;
         if (!HttpMethods.IsHead(context.Request.Method))
         {

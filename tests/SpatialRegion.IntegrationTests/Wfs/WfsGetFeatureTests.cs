@@ -345,5 +345,20 @@ public sealed class WfsGetFeatureTests(PostgisFixture db)
         request.Headers.IfNoneMatch.Add(etag);
         using var second = await _client.SendAsync(request, TestContext.Current.CancellationToken);
         Assert.Equal(HttpStatusCode.NotModified, second.StatusCode);
+
+        var byId = GetFeature(("STOREDQUERY_ID", "urn:ogc:def:query:OGC-WFS::GetFeatureById"), ("ID", "counties.23"));
+        using var feature = await _client.GetAsync(byId, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.OK, feature.StatusCode);
+        using var revalidate = new HttpRequestMessage(HttpMethod.Get, byId);
+        revalidate.Headers.IfNoneMatch.Add(feature.Headers.ETag!);
+        using var unchanged = await _client.SendAsync(revalidate, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.NotModified, unchanged.StatusCode);
+
+        // A POST body is not named by its URL: no validator, nothing kept.
+        var posted = await _client.PostAsync("/wfs", new StringContent(
+            "<wfs:GetFeature xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" service=\"WFS\" version=\"2.0.0\" count=\"1\"><wfs:Query typeNames=\"counties\"/></wfs:GetFeature>",
+            System.Text.Encoding.UTF8, "application/xml"), TestContext.Current.CancellationToken);
+        Assert.Null(posted.Headers.ETag);
+        Assert.Equal("no-store", posted.Headers.CacheControl?.ToString());
     }
 }
