@@ -8,6 +8,7 @@ using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Ogc;
+using SpatialRegion.Api.Wfs;
 
 namespace SpatialRegion.Api;
 
@@ -66,6 +67,7 @@ public static class SpatialRegionServices
         app.MapLayersApi();
         app.MapApiKeysApi();
         app.MapOgcApi();
+        app.MapWfs();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");
