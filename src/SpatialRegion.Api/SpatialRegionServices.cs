@@ -11,6 +11,7 @@ using SpatialRegion.Api.Jobs;
 using SpatialRegion.Api.Jobs.Sources;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Ogc;
+using SpatialRegion.Api.Wfs;
 
 namespace SpatialRegion.Api;
 
@@ -82,6 +83,7 @@ public static class SpatialRegionServices
         app.MapLayersApi();
         app.MapApiKeysApi();
         app.MapOgcApi();
+        app.MapWfs();
         app.MapIndicatorsApi();
         app.MapJobsApi();
 

@@ -167,6 +167,17 @@ public sealed class IndicatorsApiTests(PostgisFixture db)
         Assert.Equal(["2000", "2005", "2010"], interval.Features().Select(f => f["properties"]!["period"]!.GetValue<string>()).Distinct().Order());
     }
 
+    [Fact]
+    public async Task An_indicator_is_a_WFS_feature_type()
+    {
+        var gml = await _client.GetStringAsync(
+            "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=sr:indicator-tatort-population&COUNT=5", Ct);
+        Assert.Contains("period_end", gml);
+        Assert.Contains("2020-12-31", gml);
+        var capabilities = await _client.GetStringAsync("/wfs?SERVICE=WFS&REQUEST=GetCapabilities", Ct);
+        Assert.Contains("sr:indicator-population", capabilities);
+    }
+
     private async Task<decimal> Value(string indicator, string area, string period) =>
         await db.ScalarAsync<decimal>("SELECT value FROM indicator_values WHERE indicator_id = $1 AND area_code = $2 AND period = $3 AND gender = 'T'",
             indicator, area, period);
