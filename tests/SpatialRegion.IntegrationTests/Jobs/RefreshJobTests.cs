@@ -38,6 +38,7 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
             .Concat(JobsTestApp.Job("v1-jsonstat", JobSources.ScbV1, ["jt-men-v1"], [], ["2017"], ["M"], format: "json-stat"))
             .Concat(JobsTestApp.Job("v1-age0", JobSources.ScbV1, ["jt-age0"], ["00"], ["2024"], ["M"], format: "json"))
             .Concat(JobsTestApp.Job("v2-age0", JobSources.ScbV2, ["jt-age0"], ["00"], ["2024"], ["M"]))
+            .Concat(JobsTestApp.Job("kolada-partial", JobSources.Kolada, ["jt-partial-ok", "jt-partial-no-kpi", "jt-not-in-catalogue"], JamtlandAreas, ["2020", "2024"]))
             .Concat(KoladaIndicators.SelectMany(i => JobsTestApp.Job("job-" + i, JobSources.Kolada, [i], JamtlandAreas, ["2020", "2024"], ["T", "K", "M"]))));
         _app = new JobsTestApp(db.ConnectionString, _fake, _settings);
         _editor = await _app.EditorClientAsync("refresh-tests");
@@ -55,6 +56,8 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
             await _app.DefineAsync(JobsTestApp.Indicator(id, new(Kolada: new KoladaReference("N01951")), ["municipality", "county"]));
         }
 
+        await _app.DefineAsync(JobsTestApp.Indicator("jt-partial-ok", new(Kolada: new KoladaReference("N01951")), ["municipality", "county"]));
+        await _app.DefineAsync(JobsTestApp.Indicator("jt-partial-no-kpi", new(Text: "no Kolada KPI"), ["municipality", "county"]));
         _fake.ScbV1Metadata[BefolkningNy] = FakeStatisticsServer.Sample("scb-pxweb-v1/BefolkningNy.metadata.response.json");
         _fake.ScbV1Answers.Add((JsonNode.Parse(FakeStatisticsServer.Sample("scb-pxweb-v1/BefolkningNy_query_ContentsCode-Tid.request.json"))!,
             FakeStatisticsServer.Sample("scb-pxweb-v1/BefolkningNy_ContentsCode-Tid.response.json")));
@@ -177,6 +180,23 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
             var result = schema.Evaluate(JsonDocument.Parse(page).RootElement);
             Assert.True(result.IsValid, $"{path} does not follow the schema");
         }
+    }
+
+    [Fact]
+    public async Task A_run_where_some_indicators_fail_is_partial_and_names_each_reason()
+    {
+        var run = await RunAsync("kolada-partial");
+
+        Assert.Equal("partial", run["status"]!.GetValue<string>());
+        var outcomes = run["indicators"]!.AsArray().ToDictionary(o => o!["indicator"]!.GetValue<string>(), o => o!["status"]!.GetValue<string>());
+        Assert.Equal("succeeded", outcomes["jt-partial-ok"]);
+        Assert.Equal("failed", outcomes["jt-partial-no-kpi"]);
+        Assert.Equal("failed", outcomes["jt-not-in-catalogue"]);
+        var error = run["error"]!.GetValue<string>();
+        Assert.Contains("jt-partial-no-kpi: its source reference names no Kolada KPI", error);
+        Assert.Contains("jt-not-in-catalogue: indicator 'jt-not-in-catalogue' is not in the catalogue", error);
+        Assert.Equal(64979m, await StoredAsync("jt-partial-ok", "2380", "2024", "T"));
+        Assert.Equal(0, await db.ScalarAsync<long>("SELECT count(*) FROM indicator_values WHERE indicator_id = 'jt-partial-no-kpi'"));
     }
 
     [Fact]
