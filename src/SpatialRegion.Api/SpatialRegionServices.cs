@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
+using SpatialRegion.Api.Analysis;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
@@ -22,6 +23,12 @@ public static class SpatialRegionServices
         services.AddSingleton<FeatureStore>();
         services.AddSingleton<LayerImporter>();
         services.AddSingleton<DefaultLayers>();
+        services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section)
+            .Validate(o => o.MaxRequestBytes > 0 && o.MaxInlineVertices > 0 && o.StatementTimeoutSeconds > 0 && o.MaxConcurrentAnalyses > 0,
+                "SpatialRegion:Analysis limits must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<LayerValidity>();
+        services.AddSingleton<AnalysisRunner>();
         return services;
     }
 
@@ -50,6 +57,7 @@ public static class SpatialRegionServices
         app.UseStatusCodePages();
 
         app.MapLayersApi();
+        app.MapAnalysisApi();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");
