@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
 using SpatialRegion.Api.Analysis;
+using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
@@ -21,6 +22,7 @@ public static class SpatialRegionServices
         services.AddSingleton<LayerCatalog>();
         services.AddSingleton<ResponseCache>();
         services.AddSingleton<FeatureStore>();
+        services.AddSingleton<LayerWriter>();
         services.AddSingleton<LayerImporter>();
         services.AddSingleton<DefaultLayers>();
         services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section)
@@ -29,6 +31,7 @@ public static class SpatialRegionServices
             .ValidateOnStart();
         services.AddSingleton<LayerValidity>();
         services.AddSingleton<AnalysisRunner>();
+        services.AddSingleton<ApiKeyStore>();
         return services;
     }
 
@@ -40,7 +43,8 @@ public static class SpatialRegionServices
         builder.Services.AddHostedService<MigrationService>();
         builder.Services.AddHostedService<LayerCatalogListener>();
         builder.Services.AddProblemDetails();
-        builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+        builder.Services.AddApiKeyAuthentication();
+        builder.Services.AddExceptionHandler<KnownExceptionHandler>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgis", tags: ["ready"]);
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -55,9 +59,12 @@ public static class SpatialRegionServices
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseAuthentication();
+        app.UseAuthorization();
 
         app.MapLayersApi();
         app.MapAnalysisApi();
+        app.MapApiKeysApi();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");
@@ -74,21 +81,33 @@ public static class SpatialRegionServices
     }
 }
 
-/// <summary>A database that cannot be reached is the server's trouble, not the client's: 503, not 500, and no stack trace.</summary>
-internal sealed class DatabaseUnavailableHandler(IProblemDetailsService problems) : IExceptionHandler
+/// <summary>Exceptions that are not the server's fault, or not a bug: a request the server refused while reading
+/// it (too large, malformed) keeps its 4xx; a database that cannot be reached is a 503, not a 500.</summary>
+internal sealed class KnownExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
     {
-        if (exception is not (Npgsql.NpgsqlException { IsTransient: true } or TimeoutException) || context.Response.HasStarted)
+        if (context.Response.HasStarted)
         {
             return false;
         }
-        context.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        var (status, title, detail) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
+            Npgsql.NpgsqlException { IsTransient: true } or TimeoutException =>
+                (StatusCodes.Status503ServiceUnavailable, "Database unavailable", "PostGIS did not answer; try again shortly."),
+            _ => (0, "", ""),
+        };
+        if (status == 0)
+        {
+            return false;
+        }
+        context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext
         {
             HttpContext = context,
             Exception = exception,
-            ProblemDetails = { Status = 503, Title = "Database unavailable", Detail = "PostGIS did not answer; try again shortly." },
+            ProblemDetails = { Status = status, Title = title, Detail = detail },
         });
     }
 }

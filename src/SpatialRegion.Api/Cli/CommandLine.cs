@@ -1,3 +1,4 @@
+using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
@@ -23,11 +24,16 @@ public static class CommandLine
                                        import a GeoJSON FeatureCollection as a new or replacing layer
           delete-layer <layer-id>      remove a layer and its features
           layers                       list the layers in the registry
+          create-api-key <name> --role editor|admin
+                                       create an API key for callers that write; it is printed once
+          revoke-api-key <name>        revoke a key
+          api-keys                     list the keys (names, roles, use; never the keys)
 
         The database is ConnectionStrings__Postgis; source data is found in SpatialRegion__DataDir.
         """;
 
-    private static readonly string[] Commands = ["migrate", "setup", "import-defaults", "import", "delete-layer", "layers", "help", "--help", "-h"];
+    private static readonly string[] Commands =
+        ["migrate", "setup", "import-defaults", "import", "delete-layer", "layers", "create-api-key", "revoke-api-key", "api-keys", "help", "--help", "-h"];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -113,6 +119,42 @@ public static class CommandLine
                         return deleted ? 0 : 1;
                     }
 
+                case "create-api-key":
+                    {
+                        if (options.Positional.Count != 1 || !options.Named.TryGetValue("role", out var role))
+                        {
+                            throw new ArgumentException("create-api-key needs a name and --role editor|admin.");
+                        }
+                        await migrator.MigrateAsync(ct);
+                        var key = await services.GetRequiredService<ApiKeyStore>().CreateAsync(options.Positional[0], role, ct);
+                        Print($"API key '{options.Positional[0]}' ({role}). Keep it now; it is stored only as a hash and cannot be shown again:");
+                        Print(key);
+                        return 0;
+                    }
+
+                case "revoke-api-key":
+                    {
+                        if (options.Positional.Count != 1)
+                        {
+                            throw new ArgumentException("revoke-api-key needs the key's name.");
+                        }
+                        await migrator.MigrateAsync(ct);
+                        var revoked = await services.GetRequiredService<ApiKeyStore>().RevokeAsync(options.Positional[0], ct);
+                        Print(revoked ? $"Revoked '{options.Positional[0]}'." : $"No active key named '{options.Positional[0]}'.");
+                        return revoked ? 0 : 1;
+                    }
+
+                case "api-keys":
+                    {
+                        await migrator.MigrateAsync(ct);
+                        foreach (var k in await services.GetRequiredService<ApiKeyStore>().ListAsync(ct))
+                        {
+                            Print(FormattableString.Invariant(
+                                $"{k.Name,-24} {k.Role,-7} {k.Prefix}…  created {k.CreatedAt:yyyy-MM-dd}  last used {(k.LastUsedAt is { } u ? u.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) : "never")}{(k.RevokedAt is null ? "" : "  REVOKED")}"));
+                        }
+                        return 0;
+                    }
+
                 case "layers":
                     {
                         await migrator.MigrateAsync(ct);
@@ -145,7 +187,7 @@ public static class CommandLine
     private sealed record Options(List<string> Positional, Dictionary<string, string> Named, HashSet<string> Flags)
     {
         private static readonly string[] FlagNames = ["merge", "force"];
-        private static readonly string[] ValueNames = ["key", "title", "description", "source", "licence", "only"];
+        private static readonly string[] ValueNames = ["key", "title", "description", "source", "licence", "only", "role"];
 
         public static Options Parse(string[] args)
         {

@@ -25,30 +25,21 @@ public sealed class GeoJsonSource
     public required int Rejected { get; init; }
 
     public static async Task<GeoJsonSource> ReadAsync(
-        string path, string? keyProperty, bool mergeByKey, Action<string>? progress, CancellationToken ct)
+        Stream stream, string name, string? keyProperty, bool mergeByKey, Action<string>? progress, CancellationToken ct)
     {
-        if (!File.Exists(path))
-        {
-            throw new ImportException($"File not found: {path}");
-        }
-
         JsonDocument document;
-        await using (var stream = File.OpenRead(path))
+        try
         {
-            try
-            {
-                document = await JsonDocument.ParseAsync(stream, new JsonDocumentOptions { MaxDepth = 256 }, ct);
-            }
-            catch (JsonException e)
-            {
-                throw new ImportException(
-                    $"{Path.GetFileName(path)} is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
-            }
+            document = await JsonDocument.ParseAsync(stream, new JsonDocumentOptions { MaxDepth = 256 }, ct);
+        }
+        catch (JsonException e)
+        {
+            throw new ImportException($"{name} is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}", e);
         }
 
         using (document)
         {
-            return Read(document.RootElement, Path.GetFileName(path), keyProperty, mergeByKey, progress);
+            return Read(document.RootElement, name, keyProperty, mergeByKey, progress);
         }
     }
 

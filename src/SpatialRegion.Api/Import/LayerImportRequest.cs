@@ -1,6 +1,7 @@
 namespace SpatialRegion.Api.Import;
 
-/// <summary>What to import and how to describe it. Metadata left null keeps the value the layer already has.</summary>
+/// <summary>What to import and how to describe it. Metadata left null keeps the value the layer already has.
+/// The GeoJSON is read from <see cref="Content"/> when given (an upload), otherwise from <see cref="FilePath"/>.</summary>
 public sealed record LayerImportRequest(
     string LayerId,
     string FilePath,
@@ -9,7 +10,12 @@ public sealed record LayerImportRequest(
     string? Title = null,
     string? Description = null,
     string? Source = null,
-    string? Licence = null);
+    string? Licence = null)
+{
+    public Stream? Content { get; init; }
+
+    public string? FileName { get; init; }
+}
 
 public sealed record ImportReport(
     string LayerId,

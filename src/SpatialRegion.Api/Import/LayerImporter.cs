@@ -12,7 +12,7 @@ namespace SpatialRegion.Api.Import;
 /// key, and swapped in with DELETE + INSERT. Concurrent readers see the old or the new layer, never a mix; a
 /// failure anywhere leaves the old layer exactly as it was.
 /// </summary>
-public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCatalog catalog, ILogger<LayerImporter> logger)
+public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCatalog catalog, LayerWriter writer, ILogger<LayerImporter> logger)
 {
     public async Task<ImportReport> ImportAsync(LayerImportRequest request, Action<string>? progress, CancellationToken ct)
     {
@@ -22,19 +22,14 @@ public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCata
             throw new ImportException($"'{request.LayerId}' is not a valid layer id: use 1 to 63 lower-case letters, digits, '-' or '_', starting with a letter or digit (no dots).");
         }
 
-        var source = await GeoJsonSource.ReadAsync(request.FilePath, request.KeyProperty, request.MergeByKey, progress, ct);
+        GeoJsonSource source;
+        await using (var stream = OpenSource(request))
+        {
+            source = await GeoJsonSource.ReadAsync(stream, request.FileName ?? Path.GetFileName(request.FilePath), request.KeyProperty, request.MergeByKey, progress, ct);
+        }
 
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var tx = await connection.BeginTransactionAsync(ct);
-
-        // Two imports of one layer queue up here instead of interleaving their DELETE and INSERT.
-        await Execute(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('layer:' || $1))", ct, request.LayerId);
-
-        var existingType = await Scalar<string>(connection, tx, "SELECT geometry_type FROM layers WHERE id = $1", ct, request.LayerId);
-        if (existingType is not null && GeoJsonSource.FamilyOf(existingType) != GeoJsonSource.FamilyOf(source.GeometryType))
-        {
-            throw new ImportException($"Layer '{request.LayerId}' holds {existingType} features; this file has {source.GeometryType} features. Delete the layer first to change its kind.");
-        }
 
         if (!await Scalar<bool>(connection, tx, "SELECT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid = $1)", ct, source.Srid))
         {
@@ -61,11 +56,12 @@ public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCata
 
         var repaired = await Scalar<long>(connection, tx, "SELECT count(*) FROM import_staging WHERE NOT ST_IsValid(geom)", ct);
         var dimension = GeoJsonSource.FamilyOf(source.GeometryType) switch { "Point" => 1, "LineString" => 2, _ => 3 };
-        var multi = source.GeometryType != "Point";
-        // Repair in the source CRS, transform, and repair again only if the transform broke validity.
-        // Merging polygons uses ST_Union so that touching parts become one valid MultiPolygon.
-        var merge = !request.MergeByKey ? "ST_Collect(g)"
-            : dimension == 3 ? "ST_CollectionExtract(ST_Union(g), 3)" : "ST_Collect(g)";
+        // Repair in the source CRS, transform, and repair again only if the transform broke validity. Merging
+        // polygons uses ST_Union so that touching parts become one valid MultiPolygon; ST_CollectionExtract
+        // flattens collected Multi geometries (ST_Collect of MultiPolygons is a GeometryCollection).
+        var geometry = !request.MergeByKey ? "(array_agg(g ORDER BY position))[1]"
+            : dimension == 3 ? "ST_CollectionExtract(ST_Union(g), 3)"
+            : $"ST_CollectionExtract(ST_Collect(g), {dimension})";
         var prepared = $"""
             CREATE TEMP TABLE import_ready ON COMMIT DROP AS
             WITH repaired AS (
@@ -81,7 +77,7 @@ public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCata
               FROM transformed
             )
             SELECT fid, (array_agg(properties ORDER BY position))[1] AS properties,
-                   {(multi ? $"ST_Multi({merge})" : "ST_GeometryN(ST_Collect(g), 1)")} AS geom
+                   {geometry} AS geom
             FROM valid
             WHERE NOT ST_IsEmpty(g)
             GROUP BY fid
@@ -95,45 +91,26 @@ public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCata
             throw new ImportException($"PostGIS could not repair or transform the geometries: {e.MessageText}", e);
         }
 
-        var properties = JsonSerializer.Serialize(source.Properties);
-        var version = await Scalar<long>(connection, tx, """
-            INSERT INTO layers AS l (id, title, description, source, licence, geometry_type, key_property, properties)
-            VALUES ($1, coalesce($2, $1), coalesce($3, ''), coalesce($4, ''), coalesce($5, ''), $6, $7, $8::jsonb)
-            ON CONFLICT (id) DO UPDATE SET
-              title = coalesce($2, l.title),
-              description = coalesce($3, l.description),
-              source = coalesce($4, l.source),
-              licence = coalesce($5, l.licence),
-              geometry_type = $6,
-              key_property = $7,
-              properties = $8::jsonb,
-              version = nextval('layer_version_seq'),
-              updated_at = now()
-            RETURNING version
-            """, ct, request.LayerId, request.Title, request.Description, request.Source, request.Licence,
-            source.GeometryType, request.KeyProperty, properties);
-
-        await Execute(connection, tx, "DELETE FROM layer_features WHERE layer_id = $1", ct, request.LayerId);
-        var written = await ExecuteCount(connection, tx, """
-            INSERT INTO layer_features (layer_id, fid, properties, geom, geom_wgs84)
-            SELECT $1, fid, properties, geom, ST_Transform(geom, 4326) FROM import_ready
-            """, ct, request.LayerId);
-
-        var rejected = source.Rejected + source.Features.Count - await Scalar<int>(connection, tx,
-            "SELECT count(*)::int FROM import_staging s WHERE EXISTS (SELECT 1 FROM import_ready r WHERE r.fid = s.fid)", ct);
-        var report = new ImportReport(request.LayerId, source.Features.Count + source.Rejected, written, (int)repaired, rejected,
-            source.Srid, source.GeometryType, version, stopwatch.Elapsed);
-
-        await Execute(connection, tx, """
-            UPDATE layers SET
-              feature_count = (SELECT count(*) FROM layer_features WHERE layer_id = $1),
-              extent = (SELECT ST_Extent(geom) FROM layer_features WHERE layer_id = $1),
-              extent_wgs84 = (SELECT ST_Extent(geom_wgs84) FROM layer_features WHERE layer_id = $1),
-              import_report = $2::jsonb
-            WHERE id = $1
-            """, ct, request.LayerId, JsonSerializer.Serialize(new
+        LayerWriteResult written;
+        try
         {
-            file = Path.GetFileName(request.FilePath),
+            written = await writer.ReplaceAsync(connection, tx, new LayerDefinition(
+                request.LayerId, request.Title, request.Description, request.Source, request.Licence, request.KeyProperty,
+                Properties: source.Properties), "SELECT fid, properties, geom FROM import_ready", [], ct);
+        }
+        catch (LayerWriteException e)
+        {
+            throw new ImportException(e.Message, e);
+        }
+
+        var used = await Scalar<int>(connection, tx,
+            "SELECT count(*)::int FROM import_staging s WHERE EXISTS (SELECT 1 FROM import_ready r WHERE r.fid = s.fid)", ct);
+        var report = new ImportReport(request.LayerId, source.Features.Count + source.Rejected, written.Written, (int)repaired,
+            source.Rejected + source.Features.Count - used, source.Srid, written.GeometryType, written.Version, stopwatch.Elapsed);
+
+        await Execute(connection, tx, "UPDATE layers SET import_report = $2::jsonb WHERE id = $1", ct, request.LayerId, JsonSerializer.Serialize(new
+        {
+            file = request.FileName ?? Path.GetFileName(request.FilePath),
             read = report.Read,
             written = report.Written,
             repaired = report.Repaired,
@@ -142,16 +119,22 @@ public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCata
             importedAt = DateTimeOffset.UtcNow,
         }));
 
-        if (written == 0)
-        {
-            throw new ImportException($"No feature of {Path.GetFileName(request.FilePath)} has a usable geometry after repair.");
-        }
-
         await tx.CommitAsync(ct);
         await catalog.ReloadAsync(ct);
         report = report with { Elapsed = stopwatch.Elapsed };
         LogImported(report.LayerId, report.Read, report.Written, report.Repaired, report.Rejected, report.Version);
         return report;
+    }
+
+    private static Stream OpenSource(LayerImportRequest request)
+    {
+        if (request.Content is { } content)
+        {
+            return content;
+        }
+        return File.Exists(request.FilePath)
+            ? File.OpenRead(request.FilePath)
+            : throw new ImportException($"File not found: {request.FilePath}");
     }
 
     public async Task<bool> DeleteAsync(string layerId, CancellationToken ct)
@@ -198,12 +181,4 @@ public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCata
 
     [LoggerMessage(LogLevel.Information, "Imported layer {LayerId}: read {Read}, written {Written}, repaired {Repaired}, rejected {Rejected}, version {Version}")]
     private partial void LogImported(string layerId, int read, int written, int repaired, int rejected, long version);
-}
-
-public static partial class LayerIds
-{
-    public static bool IsValid(string id) => Pattern().IsMatch(id);
-
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,62}$")]
-    private static partial System.Text.RegularExpressions.Regex Pattern();
 }

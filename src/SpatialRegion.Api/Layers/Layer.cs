@@ -19,6 +19,15 @@ public sealed record Layer(
     long Version,
     DateTimeOffset UpdatedAt)
 {
+    /// <summary>imported, indicator or analysis (<see cref="LayerKinds"/>).</summary>
+    public string Kind { get; init; } = LayerKinds.Imported;
+
+    /// <summary>The property holding each feature's ISO 8601 date or date-time, if the layer is temporal.</summary>
+    public string? TimeProperty { get; init; }
+
+    /// <summary>For derived layers: what it was made from, as stored (JSON text).</summary>
+    public string? ProvenanceJson { get; init; }
+
     public LayerProperty? FindProperty(string name) => Properties.FirstOrDefault(p => p.Name == name);
 }
 

@@ -49,7 +49,7 @@ public sealed class LayerCatalog(NpgsqlDataSource dataSource)
             SELECT id, title, description, source, licence, geometry_type, srid, key_property, properties::text,
                    feature_count, ST_XMin(extent), ST_YMin(extent), ST_XMax(extent), ST_YMax(extent),
                    ST_XMin(extent_wgs84), ST_YMin(extent_wgs84), ST_XMax(extent_wgs84), ST_YMax(extent_wgs84),
-                   version, updated_at
+                   version, updated_at, kind, time_property, provenance::text
             FROM layers
             """;
         var layers = new Dictionary<string, Layer>(StringComparer.Ordinal);
@@ -71,7 +71,12 @@ public sealed class LayerCatalog(NpgsqlDataSource dataSource)
                 Extent: ReadBox(reader, 10),
                 ExtentWgs84: ReadBox(reader, 14),
                 Version: reader.GetInt64(18),
-                UpdatedAt: new DateTimeOffset(reader.GetDateTime(19), TimeSpan.Zero));
+                UpdatedAt: new DateTimeOffset(reader.GetDateTime(19), TimeSpan.Zero))
+            {
+                Kind = reader.GetString(20),
+                TimeProperty = reader.IsDBNull(21) ? null : reader.GetString(21),
+                ProvenanceJson = reader.IsDBNull(22) ? null : reader.GetString(22),
+            };
             layers.Add(layer.Id, layer);
         }
         return layers.ToFrozenDictionary(StringComparer.Ordinal);

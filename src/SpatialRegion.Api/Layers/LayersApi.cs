@@ -25,6 +25,18 @@ public static class LayersApi
             .WithSummary("All layers with feature counts, extents and links.");
         api.MapGet("/{layerId}", GetLayer).WithName("GetLayer")
             .WithSummary("One layer's metadata, including its properties and their types.");
+        api.MapPut("/{layerId}", UploadLayer).WithName("UploadLayer")
+            .WithSummary("Create or replace a layer from a GeoJSON FeatureCollection in the request body (editor role).")
+            .WithDescription("Query parameters: key (property whose value is the feature id), merge=true (join features with the same key), title, description, source, licence. One transaction: on any error the layer stays as it was.")
+            .Accepts<object>(GeoJson, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .RequireAuthorization(Auth.AuthPolicies.Editor);
+        api.MapDelete("/{layerId}", DeleteLayer).WithName("DeleteLayer")
+            .WithSummary("Delete a layer and its features (editor role).")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(Auth.AuthPolicies.Editor);
         api.MapMethods("/{layerId}/features", [HttpMethods.Get, HttpMethods.Head], GetFeatures).WithName("GetFeatures")
             .WithSummary("Features of a layer as a GeoJSON FeatureCollection, streamed from PostGIS.")
             .WithDescription("Any of the layer's own properties can be used as a filter: ?LAN_KOD=23. Repeat a property to match any of several values.")
@@ -50,9 +62,9 @@ public static class LayersApi
     public sealed record LayerList(IReadOnlyList<LayerSummary> Layers);
 
     public sealed record LayerSummary(
-        string Id, string Title, string Description, string GeometryType, int FeatureCount, LayerExtent? Extent,
-        string Source, string Licence, string? KeyProperty, IReadOnlyList<LayerProperty> Properties, long Version,
-        DateTimeOffset UpdatedAt, IReadOnlyList<Link> Links);
+        string Id, string Title, string Description, string Kind, string GeometryType, int FeatureCount, LayerExtent? Extent,
+        string Source, string Licence, string? KeyProperty, string? TimeProperty, IReadOnlyList<LayerProperty> Properties,
+        System.Text.Json.Nodes.JsonNode? Provenance, long Version, DateTimeOffset UpdatedAt, IReadOnlyList<Link> Links);
 
     public sealed record LayerExtent(double[]? Wgs84, double[]? Epsg3006);
 
@@ -70,6 +82,42 @@ public static class LayersApi
         var layer = await catalog.FindAsync(layerId, ct);
         return layer is null ? UnknownLayer(layerId) : TypedResults.Ok(Summarise(request, layer));
     }
+
+    private static async Task<IResult> UploadLayer(
+        string layerId, HttpRequest request, Import.LayerImporter importer, LayerCatalog catalog, CancellationToken ct)
+    {
+        var q = request.Query;
+        string[] allowed = ["key", "merge", "title", "description", "source", "licence"];
+        if (q.Keys.FirstOrDefault(k => !allowed.Contains(k)) is { } unknown)
+        {
+            return Problems.BadRequest($"Unknown query parameter '{unknown}'. Allowed here: {string.Join(", ", allowed)}.", unknown);
+        }
+        if (q["merge"] is { Count: > 0 } m && !bool.TryParse(m, out _))
+        {
+            return Problems.BadRequest("merge must be true or false.", "merge");
+        }
+        var existed = await catalog.FindAsync(layerId, ct) is not null;
+        try
+        {
+            var report = await importer.ImportAsync(new Import.LayerImportRequest(
+                layerId, "", q["key"].FirstOrDefault(), q["merge"] is { Count: > 0 } merge && bool.Parse(merge!),
+                q["title"].FirstOrDefault(), q["description"].FirstOrDefault(), q["source"].FirstOrDefault(), q["licence"].FirstOrDefault())
+            {
+                Content = request.Body,
+                FileName = "the request body",
+            }, progress: null, ct);
+            var body = new { report.LayerId, report.Read, report.Written, report.Repaired, report.Rejected, report.SourceSrid, report.GeometryType, report.Version };
+            var location = $"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(layerId)}";
+            return existed ? TypedResults.Ok(body) : TypedResults.Created(location, body);
+        }
+        catch (Import.ImportException e)
+        {
+            return Problems.BadRequest(e.Message);
+        }
+    }
+
+    private static async Task<IResult> DeleteLayer(string layerId, Import.LayerImporter importer, CancellationToken ct) =>
+        await importer.DeleteAsync(layerId, ct) ? TypedResults.NoContent() : UnknownLayer(layerId);
 
     private static async Task<IResult> GetFeatures(
         string layerId, [AsParameters] FeatureParameters parameters, HttpRequest request,
@@ -192,9 +240,10 @@ public static class LayersApi
     {
         var self = $"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(l.Id)}";
         return new LayerSummary(
-            l.Id, l.Title, l.Description, l.GeometryType, l.FeatureCount,
+            l.Id, l.Title, l.Description, l.Kind, l.GeometryType, l.FeatureCount,
             l.Extent is null && l.ExtentWgs84 is null ? null : new LayerExtent(l.ExtentWgs84?.ToArray(), l.Extent?.ToArray()),
-            l.Source, l.Licence, l.KeyProperty, l.Properties, l.Version, l.UpdatedAt,
+            l.Source, l.Licence, l.KeyProperty, l.TimeProperty, l.Properties,
+            l.ProvenanceJson is null ? null : System.Text.Json.Nodes.JsonNode.Parse(l.ProvenanceJson), l.Version, l.UpdatedAt,
             [new Link("self", self, "application/json"), new Link("items", self + "/features", GeoJson, "Features as GeoJSON")]);
     }
 

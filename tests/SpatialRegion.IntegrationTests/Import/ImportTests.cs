@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Infrastructure;
@@ -102,7 +101,7 @@ public sealed class ImportTests(PostgisFixture db) : IDisposable
         { "missing-key.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"Point","coordinates":[14,63]}},{"type":"Feature","properties":{"name":"b"},"geometry":{"type":"Point","coordinates":[14,63]}}]}""", "Feature #2 has no value for the key property 'code'" },
         { "collection.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"GeometryCollection","geometries":[{"type":"Point","coordinates":[14,63]}]}}]}""", "only points, lines and polygons" },
         { "mixed.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"Point","coordinates":[14,63]}},{"type":"Feature","properties":{"code":"b"},"geometry":{"type":"LineString","coordinates":[[14,63],[15,63]]}}]}""", "Feature #2 is a LineString but earlier features are Points" },
-        { "lines-into-points.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"LineString","coordinates":[[14,63],[15,63]]}}]}""", "holds Point features; this file has MultiLineString" },
+        { "lines-into-points.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"LineString","coordinates":[[14,63],[15,63]]}}]}""", "holds Point features; the new features are MultiLineString" },
         { "duplicate.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"Point","coordinates":[14,63]}},{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"Point","coordinates":[15,63]}}]}""", "Features #1 and #2 have the same code 'a'" },
         { "out-of-range.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"Point","coordinates":[6800000,500000]}}]}""", "outside longitude -180..180" },
         { "bad-geometry.geojson", """{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"a"},"geometry":{"type":"Polygon","coordinates":"here"}}]}""", "Feature #1 has a malformed geometry" },
@@ -152,40 +151,19 @@ public sealed class ImportTests(PostgisFixture db) : IDisposable
     public async Task The_import_command_reports_counts_and_fails_with_a_message_and_exit_code()
     {
         var good = Write("points.geojson", TwoPoints);
-        var (ok, output, _) = await RunCommand("import", "test-cli", good, "--key", "code", "--title", "Two points", "--licence", "CC0");
+        var (ok, output, _) = await CommandLineProcess.RunAsync(db, "import", "test-cli", good, "--key", "code", "--title", "Two points", "--licence", "CC0");
         Assert.Equal(0, ok);
         Assert.Contains("test-cli: read 2, written 2, repaired 0, rejected 0", output);
         Assert.Equal("Two points", await db.ScalarAsync<string>("SELECT title FROM layers WHERE id = 'test-cli'"));
 
-        var (failed, _, error) = await RunCommand("import", "test-cli", Write("bad.geojson", "[1,2,3]"), "--key", "code");
+        var (failed, _, error) = await CommandLineProcess.RunAsync(db, "import", "test-cli", Write("bad.geojson", "[1,2,3]"), "--key", "code");
         Assert.Equal(1, failed);
         Assert.Contains("Import failed, nothing was changed", error);
         Assert.Contains("not a GeoJSON FeatureCollection", error);
         Assert.Equal(2, await db.ScalarAsync<long>("SELECT count(*) FROM layer_features WHERE layer_id = 'test-cli'"));
 
-        var (usage, _, usageError) = await RunCommand("import", "test-cli");
+        var (usage, _, usageError) = await CommandLineProcess.RunAsync(db, "import", "test-cli");
         Assert.Equal(2, usage);
         Assert.Contains("Usage:", usageError);
-    }
-
-    private async Task<(int Exit, string Output, string Error)> RunCommand(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SpatialRegion.Api.dll"));
-        foreach (var a in args)
-        {
-            start.ArgumentList.Add(a);
-        }
-        start.Environment["ConnectionStrings__Postgis"] = db.ConnectionString;
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
-        var error = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
-        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        return (process.ExitCode, await output, await error);
     }
 }

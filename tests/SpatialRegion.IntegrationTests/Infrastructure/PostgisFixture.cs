@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 
 [assembly: AssemblyFixture(typeof(SpatialRegion.IntegrationTests.Infrastructure.PostgisFixture))]
@@ -37,6 +38,16 @@ public sealed class PostgisFixture : IAsyncLifetime
 
     public HttpClient CreateClient() => App.CreateClient();
 
+    /// <summary>A client that sends an API key with the given role.</summary>
+    public HttpClient CreateClient(ApiRole role)
+    {
+        var client = App.CreateClient();
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", _keys[role]);
+        return client;
+    }
+
+    private readonly Dictionary<ApiRole, string> _keys = [];
+
     public async ValueTask InitializeAsync()
     {
         await using (var admin = new NpgsqlConnection(_adminConnectionString))
@@ -48,6 +59,9 @@ public sealed class PostgisFixture : IAsyncLifetime
         // Starting the host runs the migrations, as in production.
         _ = App.Server;
         await App.Services.GetRequiredService<DefaultLayers>().ImportAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
+        var keys = App.Services.GetRequiredService<ApiKeyStore>();
+        _keys[ApiRole.Editor] = await keys.CreateAsync("tests-editor", ApiRoles.Editor, CancellationToken.None);
+        _keys[ApiRole.Admin] = await keys.CreateAsync("tests-admin", ApiRoles.Admin, CancellationToken.None);
     }
 
     public async ValueTask DisposeAsync()
@@ -69,6 +83,12 @@ public sealed class PostgisFixture : IAsyncLifetime
         }
         return (T)(await cmd.ExecuteScalarAsync(TestContext.Current.CancellationToken))!;
     }
+}
+
+public enum ApiRole
+{
+    Editor,
+    Admin,
 }
 
 public sealed class SpatialRegionApp(string connectionString) : WebApplicationFactory<Program>

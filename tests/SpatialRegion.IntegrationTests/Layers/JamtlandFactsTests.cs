@@ -83,5 +83,7 @@ public sealed class JamtlandFactsTests(PostgisFixture db)
         Assert.Equal(2, await Repaired("norway-municipalities"));
         Assert.Equal(0, await Repaired("municipalities"));
         Assert.True(await db.ScalarAsync<bool>("SELECT bool_and(ST_IsValid(geom)) FROM layer_features"));
+        Assert.Equal("ST_MultiPolygon", await db.ScalarAsync<string>(
+            "SELECT string_agg(DISTINCT ST_GeometryType(geom), ',') FROM layer_features WHERE layer_id IN ('norway-municipalities', 'fa-regions', 'municipalities')"));
     }
 }
