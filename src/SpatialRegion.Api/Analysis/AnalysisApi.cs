@@ -1,11 +1,16 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Http;
+using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;
 
-/// <summary>The analysis endpoints: overlays, spatial joins and areal interpolation over any layers or inline GeoJSON.</summary>
+/// <summary>The analysis endpoints: overlays, spatial joins and areal interpolation over any layers or inline GeoJSON,
+/// streamed back as GeoJSON or saved as layers of kind "analysis" (editor role), which can be listed and deleted.</summary>
 public static class AnalysisApi
 {
     public delegate Task<AnalysisPlan> PlanReader(JsonElement body, LayerCatalog catalog, AnalysisOptions options, CancellationToken ct);
@@ -43,8 +48,46 @@ public static class AnalysisApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+        api.MapGet("/results", ListResults).WithName("ListAnalysisResults")
+            .WithSummary("Saved analysis results: layers of kind \"analysis\" with their provenance.");
+        api.MapGet("/results/{layerId}", GetResult).WithName("GetAnalysisResult")
+            .WithSummary("One saved analysis result with its provenance (inputs, their versions, parameters, time).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/results/{layerId}", DeleteResult).WithName("DeleteAnalysisResult")
+            .WithSummary("Delete a saved analysis result (editor role). Imported and indicator layers cannot be deleted here.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(AuthPolicies.Editor);
         return api;
     }
+
+    private static async Task<Ok<LayersApi.LayerList>> ListResults(HttpRequest request, LayerCatalog catalog, CancellationToken ct)
+    {
+        var layers = await catalog.AllAsync(ct);
+        return TypedResults.Ok(new LayersApi.LayerList(
+            layers.Where(l => l.Kind == LayerKinds.Analysis).Select(l => LayersApi.Summarise(request, l)).ToList()));
+    }
+
+    private static async Task<Results<Ok<LayersApi.LayerSummary>, ProblemHttpResult>> GetResult(
+        string layerId, HttpRequest request, LayerCatalog catalog, CancellationToken ct) =>
+        await catalog.FindAsync(layerId, ct) is { Kind: LayerKinds.Analysis } layer
+            ? TypedResults.Ok(LayersApi.Summarise(request, layer))
+            : NoSuchResult(layerId);
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteResult(
+        string layerId, LayerCatalog catalog, LayerImporter importer, CancellationToken ct)
+    {
+        if (await catalog.FindAsync(layerId, ct) is not { Kind: LayerKinds.Analysis })
+        {
+            return NoSuchResult(layerId);
+        }
+        return await importer.DeleteAsync(layerId, ct) ? TypedResults.NoContent() : NoSuchResult(layerId);
+    }
+
+    private static ProblemHttpResult NoSuchResult(string layerId) =>
+        Problems.NotFound($"There is no saved analysis result '{layerId}'. GET /api/analysis/results lists them.");
 
     private static Task<IResult> Overlay(HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options) =>
         RunAsync(context, runner, catalog, options.Value, OverlayAnalysis.ReadAsync);
@@ -66,7 +109,17 @@ public static class AnalysisApi
             {
                 plan = await read(body.RootElement, catalog, options, ct);
             }
-            return await runner.RunAsync(plan, ct);
+            if (plan.SaveAs is not null)
+            {
+                // Computing is open to everyone; keeping the result as a layer is writing data.
+                var authorization = await context.RequestServices.GetRequiredService<IAuthorizationService>()
+                    .AuthorizeAsync(context.User, AuthPolicies.Editor);
+                if (!authorization.Succeeded)
+                {
+                    return context.User.Identity?.IsAuthenticated == true ? TypedResults.Forbid() : TypedResults.Challenge();
+                }
+            }
+            return await runner.RunAsync(plan, context.Request, ct);
         }
         catch (InvalidQueryException e)
         {

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using SpatialRegion.Api.Http;
+using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;
 
@@ -13,14 +15,15 @@ namespace SpatialRegion.Api.Analysis;
 /// precision of any boundary served here. What the client sees is a result, or a 4xx that says what to change.
 /// </summary>
 public sealed partial class AnalysisRunner(
-    NpgsqlDataSource dataSource, LayerValidity validity, IOptions<AnalysisOptions> options, ILogger<AnalysisRunner> logger)
+    NpgsqlDataSource dataSource, LayerValidity validity, LayerWriter writer, LayerCatalog catalog,
+    IOptions<AnalysisOptions> options, ILogger<AnalysisRunner> logger)
 {
     /// <summary>-1 is OverlayNG's own floating precision; the others are snapping grids in metres.</summary>
     public static IReadOnlyList<double> GridSizes { get; } = [-1, 0.001, 0.01, 0.1];
 
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.MaxConcurrentAnalyses));
 
-    public async Task<IResult> RunAsync(AnalysisPlan plan, CancellationToken ct)
+    public async Task<IResult> RunAsync(AnalysisPlan plan, HttpRequest request, CancellationToken ct)
     {
         var timeout = options.Value.StatementTimeoutSeconds;
         if (!await _slots.WaitAsync(TimeSpan.FromSeconds(timeout), ct))
@@ -49,7 +52,7 @@ public sealed partial class AnalysisRunner(
                 session = null;
                 await using (saving)
                 {
-                    return await SaveAsync(plan, saving, metadata, ct);
+                    return await SaveAsync(plan, plan.SaveAs, saving, metadata, count, request, ct);
                 }
             }
             var result = new AnalysisResultStream(session, plan, metadata, count, timing);
@@ -136,11 +139,62 @@ public sealed partial class AnalysisRunner(
         };
     }
 
-    private static Task<IResult> SaveAsync(AnalysisPlan plan, AnalysisSession session, JsonObject provenance, CancellationToken ct)
+    /// <summary>
+    /// Writes the result as a layer of kind "analysis" through the shared <see cref="LayerWriter"/>, in the
+    /// transaction that computed it, with the metadata as provenance. An existing analysis layer is replaced only
+    /// when asked; a layer of another kind (imported data, indicators) is never overwritten by an analysis.
+    /// </summary>
+    private async Task<IResult> SaveAsync(
+        AnalysisPlan plan, SaveAs saveAs, AnalysisSession session, JsonObject provenance, long count, HttpRequest request, CancellationToken ct)
     {
-        // Saving goes through the shared LayerWriter (kind "analysis", provenance on the registry row).
-        _ = (plan, session, provenance, ct);
-        throw new AnalysisException(StatusCodes.Status501NotImplemented, "Not implemented", "Saving analysis results is not available yet.", "save_as");
+        if (count == 0)
+        {
+            throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Empty result",
+                "The analysis produced no features, so there is nothing to save as a layer.", "save_as");
+        }
+        var existingKind = await session.ScalarAsync<string>("SELECT kind FROM layers WHERE id = $1", ct, saveAs.Id);
+        if (existingKind is not null && existingKind != LayerKinds.Analysis)
+        {
+            throw new AnalysisException(StatusCodes.Status409Conflict, "Layer exists",
+                $"'{saveAs.Id}' is an {existingKind} layer; an analysis result cannot replace it. Choose another id.", "save_as");
+        }
+        if (existingKind is not null && !saveAs.Replace)
+        {
+            throw new AnalysisException(StatusCodes.Status409Conflict, "Layer exists",
+                $"There is already an analysis result '{saveAs.Id}'. Send \"save_as\": {{\"id\": \"{saveAs.Id}\", \"replace\": true}} to replace it, or choose another id.",
+                "save_as");
+        }
+
+        var sources = plan.Inputs.Values.OfType<LayerInput>().Select(i => i.Layer).DistinctBy(l => l.Id).ToList();
+        var derivedFrom = string.Join(", ", plan.Inputs.Select(i => i.Value is LayerInput l ? l.Layer.Id : $"inline GeoJSON ({i.Key})"));
+        var definition = new LayerDefinition(
+            saveAs.Id,
+            Title: saveAs.Title ?? $"{char.ToUpperInvariant(plan.Analysis[0])}{plan.Analysis[1..]} of {derivedFrom}",
+            Description: saveAs.Description ?? $"Result of a saved {plan.Analysis} analysis of {derivedFrom}.",
+            Source: $"SpatialRegion {plan.Analysis} analysis of {derivedFrom}",
+            Licence: sources.Count == 0 ? "" : "Derived from: " + string.Join("; ", sources.Select(l => $"{l.Id} ({l.Licence})")),
+            Kind: LayerKinds.Analysis,
+            Provenance: provenance,
+            Properties: plan.ResultProperties);
+        try
+        {
+            await writer.ReplaceAsync(session.Connection, session.Transaction, definition,
+                "SELECT fid, properties, geom FROM analysis_result ORDER BY ordinal", [], ct);
+            await session.Transaction.CommitAsync(ct);
+        }
+        catch (LayerWriteException e)
+        {
+            throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Result cannot be saved", e.Message, "save_as");
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.SerializationFailure)
+        {
+            throw new AnalysisException(StatusCodes.Status409Conflict, "Layer changed meanwhile",
+                $"Layer '{saveAs.Id}' was changed while the analysis ran; send the request again.", "save_as");
+        }
+        await catalog.ReloadAsync(ct);
+        var layer = await catalog.FindAsync(saveAs.Id, ct)
+            ?? throw new InvalidOperationException($"Saved layer '{saveAs.Id}' is missing from the catalogue.");
+        return TypedResults.Created($"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(layer.Id)}", LayersApi.Summarise(request, layer));
     }
 
     [LoggerMessage(LogLevel.Warning, "A {Analysis} could not be computed even with snapping")]

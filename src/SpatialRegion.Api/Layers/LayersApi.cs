@@ -236,7 +236,7 @@ public static class LayersApi
     private static ProblemHttpResult UnknownLayer(string layerId) =>
         Problems.NotFound($"There is no layer '{layerId}'. GET /api/layers lists the layers.");
 
-    private static LayerSummary Summarise(HttpRequest request, Layer l)
+    internal static LayerSummary Summarise(HttpRequest request, Layer l)
     {
         var self = $"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(l.Id)}";
         return new LayerSummary(
