@@ -11,8 +11,8 @@ public sealed class AnalysisOptions
     /// <summary>Most vertices all inline geometries of one request may have together.</summary>
     public int MaxInlineVertices { get; set; } = 250_000;
 
-    /// <summary>How long any one statement of an analysis may run before it is cancelled.</summary>
-    public int StatementTimeoutSeconds { get; set; } = 60;
+    /// <summary>How long any one statement of an analysis may run before it is cancelled (fractions allowed).</summary>
+    public double StatementTimeoutSeconds { get; set; } = 60;
 
     /// <summary>Analyses computed at the same time; further requests wait their turn.</summary>
     public int MaxConcurrentAnalyses { get; set; } = 2;

@@ -9,18 +9,15 @@ using SpatialRegion.Api.Layers;
 namespace SpatialRegion.Api.Analysis;
 
 /// <summary>
-/// Runs analysis plans: stages the inputs, computes the result, and hands it on to be streamed or saved.
-/// GEOS can still fail on valid but nearly coincident boundaries (non-noded intersections); the computation is
-/// then repeated with OverlayNG snap-rounding on ever coarser grids (1 mm, 1 cm, 10 cm), far below the
-/// precision of any boundary served here. What the client sees is a result, or a 4xx that says what to change.
+/// Runs analysis plans: stages the inputs, computes the result, and hands it on to be streamed or saved. The
+/// overlays go through the database functions of migration 0030, which compute a pair again with snapping
+/// when GEOS fails on it; what still goes wrong reaches the client as a 4xx that says what to change, never
+/// as a 500.
 /// </summary>
 public sealed partial class AnalysisRunner(
     NpgsqlDataSource dataSource, LayerValidity validity, LayerWriter writer, LayerCatalog catalog,
     IOptions<AnalysisOptions> options, ILogger<AnalysisRunner> logger)
 {
-    /// <summary>-1 is OverlayNG's own floating precision; the others are snapping grids in metres.</summary>
-    public static IReadOnlyList<double> GridSizes { get; } = [-1, 0.001, 0.01, 0.1];
-
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.MaxConcurrentAnalyses));
 
     public async Task<IResult> RunAsync(AnalysisPlan plan, HttpRequest request, CancellationToken ct)
@@ -38,10 +35,10 @@ public sealed partial class AnalysisRunner(
             session = await AnalysisSession.OpenAsync(dataSource, timeout, validity, ct);
             await plan.StageAsync(session, ct);
             var staged = stopwatch.Elapsed;
-            var gridSize = await ComputeAsync(plan, session, ct);
+            await ComputeAsync(plan, session, ct);
             var computed = stopwatch.Elapsed;
             var count = await session.ScalarAsync<long>("SELECT count(*) FROM analysis_result", ct);
-            var metadata = Metadata(plan, session, gridSize, count);
+            var metadata = Metadata(plan, session, count);
             var timing = string.Create(CultureInfo.InvariantCulture,
                 $"stage;dur={staged.TotalMilliseconds:0.0}, compute;dur={(computed - staged).TotalMilliseconds:0.0}");
 
@@ -59,17 +56,19 @@ public sealed partial class AnalysisRunner(
             session = null;
             return result;
         }
-        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.QueryCanceled && !ct.IsCancellationRequested)
+        catch (PostgresException e) when (!ct.IsCancellationRequested && (e.SqlState == PostgresErrorCodes.QueryCanceled
+            // GEOS reports a cancelled ST_IsValid as its own failure rather than as the cancellation it is.
+            || (e.SqlState == PostgresErrorCodes.InternalError && session?.LastStatementTime >= TimeSpan.FromSeconds(timeout))))
         {
             throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Analysis too large",
-                $"The analysis did not finish within the limit of {timeout} s per step. {plan.NarrowHint}");
+                string.Create(CultureInfo.InvariantCulture, $"The analysis did not finish within the limit of {timeout} s per step. {plan.NarrowHint}"));
         }
-        catch (PostgresException e) when (IsGeometryError(e))
+        catch (PostgresException e) when (e.SqlState is GeometryFailed or PostgresErrorCodes.InternalError)
         {
+            // After an internal error the driver no longer trusts the connection; disposing the session discards it.
             LogNotComputable(logger, e, plan.Analysis);
             throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Geometry could not be processed",
-                $"PostGIS could not compute this {plan.Analysis} even with snapping to a {GridSizes[^1]} m grid: {e.MessageText}. "
-                + "Check the inline geometries, or simplify them.");
+                $"PostGIS could not compute this {plan.Analysis}: {e.MessageText}. Check the inline geometries, or simplify them.");
         }
         finally
         {
@@ -81,46 +80,19 @@ public sealed partial class AnalysisRunner(
         }
     }
 
-    /// <summary>Computes the result table, again on a coarser grid each time GEOS reports a topology failure.</summary>
-    public static async Task<double?> ComputeAsync(AnalysisPlan plan, AnalysisSession session, CancellationToken ct)
+    /// <summary>Raised by the overlay functions of migration 0030 when no retry helped.</summary>
+    public const string GeometryFailed = "SR001";
+
+    public static async Task ComputeAsync(AnalysisPlan plan, AnalysisSession session, CancellationToken ct)
     {
         await session.ExecuteAsync("""
             CREATE TEMP TABLE analysis_result (ordinal bigint, fid text COLLATE "C", properties jsonb, geom geometry) ON COMMIT DROP
             """, ct);
-        return await WithGridRetryAsync(session, (grid, token) => plan.ComputeAsync(session, grid, token), ct);
+        await plan.ComputeAsync(session, ct);
+        session.AddRetryWarnings();
     }
 
-    /// <summary>Runs <paramref name="compute"/> inside a savepoint with each grid size in turn until GEOS stops
-    /// failing; returns the grid size that worked (null: exact).</summary>
-    public static async Task<double?> WithGridRetryAsync(AnalysisSession session, Func<double, CancellationToken, Task> compute, CancellationToken ct)
-    {
-        for (var attempt = 0; ; attempt++)
-        {
-            var grid = GridSizes[attempt];
-            await session.Transaction.SaveAsync("compute", ct);
-            try
-            {
-                await compute(grid, ct);
-                await session.Transaction.ReleaseAsync("compute", ct);
-                return grid < 0 ? null : grid;
-            }
-            catch (PostgresException e) when (IsGeometryError(e) && attempt + 1 < GridSizes.Count)
-            {
-                await session.Transaction.RollbackAsync("compute", ct);
-                session.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
-                    $"GEOS reported \"{e.MessageText}\"; the result was computed again with snapping to a {GridSizes[attempt + 1]} m grid."));
-            }
-        }
-    }
-
-    /// <summary>GEOS failures (TopologyException and friends) arrive as internal errors carrying GEOS's message.</summary>
-    public static bool IsGeometryError(PostgresException e) =>
-        e.SqlState == PostgresErrorCodes.InternalError
-        && (e.MessageText.Contains("TopologyException", StringComparison.Ordinal)
-            || e.MessageText.Contains("GEOS", StringComparison.Ordinal)
-            || e.MessageText.Contains("non-noded", StringComparison.OrdinalIgnoreCase));
-
-    private static JsonObject Metadata(AnalysisPlan plan, AnalysisSession session, double? gridSize, long count)
+    private static JsonObject Metadata(AnalysisPlan plan, AnalysisSession session, long count)
     {
         var inputs = new JsonObject();
         foreach (var (name, input) in plan.Inputs)
@@ -132,7 +104,6 @@ public sealed partial class AnalysisRunner(
             ["analysis"] = plan.Analysis,
             ["inputs"] = inputs,
             ["parameters"] = plan.Parameters.DeepClone(),
-            ["grid_size"] = gridSize,
             ["features"] = count,
             ["computed_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             ["warnings"] = new JsonArray(session.Warnings.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
@@ -194,9 +165,12 @@ public sealed partial class AnalysisRunner(
         await catalog.ReloadAsync(ct);
         var layer = await catalog.FindAsync(saveAs.Id, ct)
             ?? throw new InvalidOperationException($"Saved layer '{saveAs.Id}' is missing from the catalogue.");
-        return TypedResults.Created($"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(layer.Id)}", LayersApi.Summarise(request, layer));
+        var summary = LayersApi.Summarise(request, layer);
+        return existingKind is null
+            ? TypedResults.Created($"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(layer.Id)}", summary)
+            : TypedResults.Ok(summary);
     }
 
-    [LoggerMessage(LogLevel.Warning, "A {Analysis} could not be computed even with snapping")]
+    [LoggerMessage(LogLevel.Warning, "A {Analysis} could not be computed")]
     private static partial void LogNotComputable(ILogger logger, Exception e, string analysis);
 }

@@ -14,8 +14,12 @@ namespace SpatialRegion.Api.Analysis;
 /// </summary>
 public sealed class AnalysisSession : IAsyncDisposable
 {
+    private const string RetryNotice = "analysis-retry:";
+
     private readonly int _commandTimeoutSeconds;
     private readonly LayerValidity _validity;
+    private readonly Dictionary<string, (int Count, string Failure)> _retries = new(StringComparer.Ordinal);
+    private readonly System.Diagnostics.Stopwatch _statement = new();
 
     private AnalysisSession(NpgsqlConnection connection, NpgsqlTransaction transaction, int commandTimeoutSeconds, LayerValidity validity)
     {
@@ -23,6 +27,7 @@ public sealed class AnalysisSession : IAsyncDisposable
         Transaction = transaction;
         _commandTimeoutSeconds = commandTimeoutSeconds;
         _validity = validity;
+        connection.Notice += OnNotice;
     }
 
     public NpgsqlConnection Connection { get; }
@@ -32,11 +37,14 @@ public sealed class AnalysisSession : IAsyncDisposable
     /// <summary>Things the caller should know about the result (repairs, fallbacks, snapping).</summary>
     public List<string> Warnings { get; } = [];
 
+    /// <summary>How long the last statement ran (or has been running, when it failed).</summary>
+    public TimeSpan LastStatementTime => _statement.Elapsed;
+
     /// <summary>Version of every layer read, as of this transaction's snapshot.</summary>
     public Dictionary<string, long> LayerVersions { get; } = new(StringComparer.Ordinal);
 
     public static async Task<AnalysisSession> OpenAsync(
-        NpgsqlDataSource dataSource, int statementTimeoutSeconds, LayerValidity validity, CancellationToken ct)
+        NpgsqlDataSource dataSource, double statementTimeoutSeconds, LayerValidity validity, CancellationToken ct)
     {
         var connection = await dataSource.OpenConnectionAsync(ct);
         try
@@ -44,9 +52,9 @@ public sealed class AnalysisSession : IAsyncDisposable
             var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, ct);
             // The server cancels a statement that runs too long; the client waits a little longer, so that the
             // server's error (which says which limit was hit) is what arrives.
-            var session = new AnalysisSession(connection, transaction, statementTimeoutSeconds + 15, validity);
+            var session = new AnalysisSession(connection, transaction, (int)Math.Ceiling(statementTimeoutSeconds) + 15, validity);
             await session.ExecuteAsync(string.Create(CultureInfo.InvariantCulture,
-                $"SET LOCAL statement_timeout = '{statementTimeoutSeconds}s'"), ct);
+                $"SET LOCAL statement_timeout = {Math.Max(1, (long)(statementTimeoutSeconds * 1000))}"), ct);
             return session;
         }
         catch
@@ -70,23 +78,47 @@ public sealed class AnalysisSession : IAsyncDisposable
         return cmd;
     }
 
-    public async Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] values)
-    {
-        await using var cmd = Command(sql, values.Select(Parameter));
-        return await cmd.ExecuteNonQueryAsync(ct);
-    }
+    public Task<int> ExecuteAsync(string sql, CancellationToken ct, params object?[] values) =>
+        ExecuteAsync(sql, values.Select(Parameter), ct);
 
     public async Task<int> ExecuteAsync(string sql, IEnumerable<NpgsqlParameter> parameters, CancellationToken ct)
     {
         await using var cmd = Command(sql, parameters);
-        return await cmd.ExecuteNonQueryAsync(ct);
+        _statement.Restart();
+        var rows = await cmd.ExecuteNonQueryAsync(ct);
+        _statement.Stop();
+        return rows;
     }
 
     public async Task<T?> ScalarAsync<T>(string sql, CancellationToken ct, params object?[] values)
     {
         await using var cmd = Command(sql, values.Select(Parameter));
+        _statement.Restart();
         var value = await cmd.ExecuteScalarAsync(ct);
+        _statement.Stop();
         return value is null or DBNull ? default : (T)value;
+    }
+
+    /// <summary>Turns the retries the overlay functions announced into warnings, one per kind of retry.</summary>
+    public void AddRetryWarnings()
+    {
+        foreach (var (how, (count, failure)) in _retries)
+        {
+            Warnings.Add($"GEOS failed on {count} overla{(count == 1 ? "y" : "ys")} (\"{failure}\"); computed again, {how}.");
+        }
+        _retries.Clear();
+    }
+
+    private void OnNotice(object sender, NpgsqlNoticeEventArgs e)
+    {
+        var text = e.Notice.MessageText;
+        if (!text.StartsWith(RetryNotice, StringComparison.Ordinal))
+        {
+            return;
+        }
+        var parts = text[RetryNotice.Length..].Split('|', 2);
+        var how = parts[0].Length == 0 ? "exactly" : parts[0];
+        _retries[how] = _retries.TryGetValue(how, out var seen) ? (seen.Count + 1, seen.Failure) : (1, parts.Length > 1 ? parts[1] : "");
     }
 
     /// <summary>Typed parameters: a null must still say what it is, or PostgreSQL cannot infer the statement.</summary>
@@ -194,6 +226,7 @@ public sealed class AnalysisSession : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        Connection.Notice -= OnNotice;
         await Transaction.DisposeAsync();
         await Connection.DisposeAsync();
     }

@@ -132,9 +132,9 @@ public static class InterpolationAnalysis
             await StageValuesAsync(session, variables, token);
         }
 
-        async Task Compute(AnalysisSession session, double grid, CancellationToken token)
+        async Task Compute(AnalysisSession session, CancellationToken token)
         {
-            await session.ExecuteAsync(AnalysisSession.Sql("interpolate_pieces"), token, grid, weights is not null);
+            await session.ExecuteAsync(AnalysisSession.Sql("interpolate_pieces"), token, weights is not null);
             await session.ExecuteAsync("""
                 CREATE TEMP TABLE analysis_zone_weights (source_fid text COLLATE "C", target_fid text COLLATE "C", weight float8) ON COMMIT DROP;
                 CREATE TEMP TABLE analysis_source_weights (source_fid text COLLATE "C", weight float8) ON COMMIT DROP;
@@ -149,7 +149,6 @@ public static class InterpolationAnalysis
             else
             {
                 var weightSql = AnalysisSession.Sql(weights.Family == GeometryFamily.Point ? "interpolate_weights_points" : "interpolate_weights_polygons");
-                object?[] weightParameters = weights.Family == GeometryFamily.Point ? [weightProperty] : [grid, weightProperty];
                 if (!allocateTotal && variables.Any(v => v.Kind == "extensive"))
                 {
                     // Weight of each whole source, for shares of it that some targets may not cover.
@@ -158,7 +157,7 @@ public static class InterpolationAnalysis
                         SELECT fid AS source_fid, NULL::text COLLATE "C" AS target_fid, ST_Subdivide(geom, 256) AS geom FROM analysis_source;
                         CREATE INDEX ON analysis_zones USING gist (geom); ANALYZE analysis_zones;
                         """, token);
-                    await session.ExecuteAsync(weightSql, token, weightParameters);
+                    await session.ExecuteAsync(weightSql, token, weightProperty);
                     await session.ExecuteAsync("""
                         INSERT INTO analysis_source_weights SELECT source_fid, weight FROM analysis_zone_weights;
                         TRUNCATE analysis_zone_weights;
@@ -170,7 +169,7 @@ public static class InterpolationAnalysis
                     SELECT source_fid, target_fid, ST_Subdivide(geom, 256) AS geom FROM analysis_pieces;
                     CREATE INDEX ON analysis_zones USING gist (geom); ANALYZE analysis_zones;
                     """, token);
-                await session.ExecuteAsync(weightSql, token, weightParameters);
+                await session.ExecuteAsync(weightSql, token, weightProperty);
                 var unweighted = await session.ScalarAsync<long>("""
                     SELECT count(DISTINCT p.source_fid) FROM analysis_pieces p
                     WHERE NOT EXISTS (SELECT 1 FROM analysis_zone_weights w WHERE w.source_fid = p.source_fid AND w.weight > 0)

@@ -133,26 +133,23 @@ public static class OverlayAnalysis
             }
         }
 
-        async Task Compute(AnalysisSession session, double grid, CancellationToken token)
+        async Task Compute(AnalysisSession session, CancellationToken token)
         {
             await session.ExecuteAsync("""
                 CREATE TEMP TABLE analysis_pieces (a_fid text COLLATE "C", b_fid text COLLATE "C", geom geometry) ON COMMIT DROP
                 """, token);
-            NpgsqlParameter GridSize() => Typed(grid, NpgsqlDbType.Double);
-            NpgsqlParameter FamilyCode() => Typed((int)family, NpgsqlDbType.Integer);
             if (operation is "intersection" or "union" or "identity")
             {
-                await session.ExecuteAsync(AnalysisSession.Sql("overlay_intersection"), [GridSize(), FamilyCode()], token);
+                await session.ExecuteAsync(AnalysisSession.Sql("overlay_intersection"), token, (int)family);
             }
             if (operation is "union" or "identity" or "difference" or "symmetric_difference")
             {
                 var bOutsideA = operation is "union" or "symmetric_difference";
-                await session.ExecuteAsync(AnalysisSession.Sql("overlay_remainders"),
-                    [GridSize(), FamilyCode(), Typed(true, NpgsqlDbType.Boolean), Typed(bOutsideA, NpgsqlDbType.Boolean)], token);
+                await session.ExecuteAsync(AnalysisSession.Sql("overlay_remainders"), token, (int)family, true, bOutsideA, (int)familyA, (int)familyB);
             }
             if (operation == "clip")
             {
-                await session.ExecuteAsync(AnalysisSession.Sql("overlay_clip"), [GridSize(), FamilyCode()], token);
+                await session.ExecuteAsync(AnalysisSession.Sql("overlay_clip"), token, (int)family, (int)familyB);
             }
 
             var measureName = Typed(measure, NpgsqlDbType.Text);
@@ -160,12 +157,12 @@ public static class OverlayAnalysis
             if (dissolve)
             {
                 await session.ExecuteAsync(AnalysisSession.Sql("overlay_dissolve"),
-                    [Typed(keys, NpgsqlDbType.Array | NpgsqlDbType.Text), GridSize(), FamilyCode(), measureName, excluded], token);
+                    [Typed(keys, NpgsqlDbType.Array | NpgsqlDbType.Text), Typed((int)family, NpgsqlDbType.Integer), measureName, excluded], token);
             }
             else
             {
                 await session.ExecuteAsync(AnalysisSession.Sql("overlay_assemble"),
-                    [measureName, FamilyCode(), excluded], token);
+                    [measureName, Typed((int)family, NpgsqlDbType.Integer), excluded], token);
             }
         }
 

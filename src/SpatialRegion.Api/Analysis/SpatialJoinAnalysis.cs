@@ -148,7 +148,7 @@ public static class SpatialJoinAnalysis
             await session.ExecuteAsync(AnalysisSession.Sql("spatial_join_subdivide"), token);
         }
 
-        async Task Compute(AnalysisSession session, double grid, CancellationToken token)
+        async Task Compute(AnalysisSession session, CancellationToken token)
         {
             await session.ExecuteAsync("CREATE TEMP TABLE analysis_join_stats (target_fid text COLLATE \"C\", stats jsonb) ON COMMIT DROP", token);
             foreach (var join in joins)
