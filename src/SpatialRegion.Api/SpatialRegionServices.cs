@@ -6,7 +6,9 @@ using SpatialRegion.Api.Analysis;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Infrastructure;
+using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Ogc;
 
 namespace SpatialRegion.Api;
 
@@ -42,6 +44,8 @@ public static class SpatialRegionServices
         // Registered before the catalogue listener, so the schema exists before anything reads the registry.
         builder.Services.AddHostedService<MigrationService>();
         builder.Services.AddHostedService<LayerCatalogListener>();
+        builder.Services.AddContentCoding();
+        builder.Services.AddOgcApi();
         builder.Services.AddProblemDetails();
         builder.Services.AddApiKeyAuthentication();
         builder.Services.AddExceptionHandler<KnownExceptionHandler>();
@@ -59,12 +63,17 @@ public static class SpatialRegionServices
     {
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseResponseCompression();
+        // URL forms are normalised before routing chooses an endpoint.
+        app.UseOgcUrlForms();
+        app.UseRouting();
         app.UseAuthentication();
         app.UseAuthorization();
 
         app.MapLayersApi();
         app.MapAnalysisApi();
         app.MapApiKeysApi();
+        app.MapOgcApi();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");

@@ -9,7 +9,9 @@ public static class RequestUrls
 
     /// <summary>The request's own URL with some parameters replaced (null removes one). Every other parameter is
     /// kept as it came, in its order: a next link that drops a filter or a crs would hand the client other data.</summary>
-    public static string WithQuery(HttpRequest request, IReadOnlyDictionary<string, string?> replacements)
+    /// <param name="firstOnly">Parameters of which only the first value counts; their repeats are dropped, so that
+    /// a client that appends its own parameters to every next link does not make the URL grow page by page.</param>
+    public static string WithQuery(HttpRequest request, IReadOnlyDictionary<string, string?> replacements, IReadOnlyCollection<string>? firstOnly = null)
     {
         var query = new QueryBuilder();
         foreach (var (key, values) in request.Query)
@@ -18,7 +20,7 @@ public static class RequestUrls
             {
                 continue;
             }
-            foreach (var value in values)
+            foreach (var value in firstOnly is not null && firstOnly.Contains(key) ? values.Take(1) : values)
             {
                 query.Add(key, value ?? "");
             }

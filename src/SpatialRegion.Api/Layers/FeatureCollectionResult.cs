@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Microsoft.Net.Http.Headers;
+using SpatialRegion.Api.Http;
 
 namespace SpatialRegion.Api.Layers;
 
@@ -13,21 +14,23 @@ public interface IFeatureCollectionEnvelope
 }
 
 /// <summary>
-/// Streams a FeatureCollection from PostGIS to the client row by row. The rendered bytes are kept (up to a
-/// size limit) under a key that contains the layer version and the full request URL, so the next identical
-/// request is answered from memory until the layer is re-imported.
+/// Streams a FeatureCollection from PostGIS to the client row by row, gzip- or Brotli-compressed when the client
+/// accepts it. The bytes sent (up to a size limit) are kept under a key of the layer version, the full request
+/// URL, the content type and the content coding, so the next identical request is answered from memory, in the
+/// same coding, until the layer changes; a client that asked for no coding never gets a compressed body.
 /// </summary>
 public sealed partial class FeatureCollectionResult(
     Layer layer,
     FeatureQuery query,
     IFeatureCollectionEnvelope envelope,
     string contentType,
-    IReadOnlyDictionary<string, string>? headers = null) : IResult
+    IReadOnlyDictionary<string, string>? headers = null,
+    string? etagVariant = null) : IResult
 {
     public async Task ExecuteAsync(HttpContext context)
     {
         var response = context.Response;
-        var etag = HttpCaching.ETagFor(layer);
+        var etag = HttpCaching.ETagFor(layer, etagVariant);
         if (HttpCaching.IsNotModified(context.Request, etag))
         {
             HttpCaching.WriteNotModified(response, etag);
@@ -36,10 +39,11 @@ public sealed partial class FeatureCollectionResult(
 
         var services = context.RequestServices;
         var cache = services.GetRequiredService<ResponseCache>();
-        var key = $"{layer.Id}|{layer.Version}|{contentType}|{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}";
+        var coding = ContentCoding.Choose(context.Request);
+        var key = $"{layer.Id}|{layer.Version}|{contentType}|{coding}|{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}";
         if (cache.TryGetBody(key, out var cached))
         {
-            WriteHeaders(response, etag);
+            WriteHeaders(response, etag, coding);
             response.ContentLength = cached.Length;
             if (!HttpMethods.IsHead(context.Request.Method))
             {
@@ -51,31 +55,17 @@ public sealed partial class FeatureCollectionResult(
         var ct = context.RequestAborted;
         await using var page = await services.GetRequiredService<FeatureStore>().OpenPageAsync(layer, query, ct);
 
-        WriteHeaders(response, etag);
+        WriteHeaders(response, etag, coding);
         if (HttpMethods.IsHead(context.Request.Method))
         {
             return;
         }
 
-        var copy = new MemoryStream();
-        var keepCopy = true;
-        var body = response.Body;
-        using var writer = new FeatureCollectionWriter(async chunk =>
-        {
-            await body.WriteAsync(chunk, ct);
-            if (keepCopy && copy.Length + chunk.Length <= cache.MaxEntryBytes)
-            {
-                copy.Write(chunk.Span);
-            }
-            else
-            {
-                keepCopy = false;
-                copy.SetLength(0);
-            }
-        });
-
+        var copy = new CopyingStream(response.Body, cache.MaxEntryBytes);
+        var target = coding is null ? copy : ContentCoding.Compress(copy, coding);
         try
         {
+            using var writer = new FeatureCollectionWriter(chunk => target.WriteAsync(chunk, ct));
             var json = writer.Json;
             json.WriteStartObject();
             envelope.WriteHead(json, page.NumberMatched);
@@ -86,6 +76,11 @@ public sealed partial class FeatureCollectionResult(
             envelope.WriteTail(json, page.NumberMatched, returned);
             json.WriteEndObject();
             await writer.FlushAsync();
+            if (target != copy)
+            {
+                // Ends the compressed stream (its last block) without closing the response.
+                await target.DisposeAsync();
+            }
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -95,13 +90,13 @@ public sealed partial class FeatureCollectionResult(
             return;
         }
 
-        if (keepCopy)
+        if (copy.Copy is { } bytes)
         {
-            cache.SetBody(key, copy.ToArray());
+            cache.SetBody(key, bytes);
         }
     }
 
-    private void WriteHeaders(HttpResponse response, string etag)
+    private void WriteHeaders(HttpResponse response, string etag, string? coding)
     {
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = contentType;
@@ -113,6 +108,11 @@ public sealed partial class FeatureCollectionResult(
             {
                 response.Headers[name] = value;
             }
+        }
+        ContentCoding.AddVary(response, "Accept-Encoding");
+        if (coding is not null)
+        {
+            response.Headers.ContentEncoding = coding;
         }
     }
 
@@ -126,7 +126,10 @@ public static class HttpCaching
     // revalidation (If-None-Match against the layer version) costs no database work.
     public const string CacheControl = "public, no-cache";
 
-    public static string ETagFor(Layer layer) => $"W/\"{layer.Id}-{LayerCatalog.FormatVersion(layer.Version)}\"";
+    /// <summary>The layer version names every representation of the layer's data; a variant tells apart
+    /// representations that share a URL through content negotiation (GeoJSON and HTML).</summary>
+    public static string ETagFor(Layer layer, string? variant = null) =>
+        $"W/\"{layer.Id}-{LayerCatalog.FormatVersion(layer.Version)}{(variant is null ? "" : "-" + variant)}\"";
 
     public static bool IsNotModified(HttpRequest request, string etag)
     {

@@ -20,7 +20,7 @@ public sealed class FeatureCollectionWriter : IDisposable
     public FeatureCollectionWriter(Func<ReadOnlyMemory<byte>, ValueTask> sink)
     {
         _sink = sink;
-        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true });
+        _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
     public Utf8JsonWriter Json => _json;

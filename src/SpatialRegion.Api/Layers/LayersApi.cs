@@ -178,18 +178,7 @@ public static class LayersApi
     /// whatever the CRS, as in GeoJSON itself. (The OGC API follows each CRS's own axis order instead.)</summary>
     public static FeatureQuery ParseFeatureQuery(Layer layer, IQueryCollection q, SpatialRegionOptions options)
     {
-        var equals = new List<PropertyEquals>();
-        foreach (var (name, values) in q)
-        {
-            if (ReservedParameters.Contains(name))
-            {
-                continue;
-            }
-            var property = layer.FindProperty(name) ?? throw new InvalidQueryException(name,
-                $"Unknown query parameter '{name}'. Use {string.Join(", ", ReservedParameters)}, or one of the layer's properties: "
-                + string.Join(", ", layer.Properties.Select(p => p.Name)) + ".");
-            equals.Add(QueryValues.ParsePropertyEquals(property, values));
-        }
+        var equals = QueryValues.ParsePropertyEqualities(layer, q, ReservedParameters);
 
         BboxFilter? bbox = null;
         var bboxCrs = q["bbox-crs"] is { Count: > 0 } bc ? QueryValues.ParseSupportedCrs(bc.ToString(), "bbox-crs") : CrsReference.Crs84;

@@ -93,6 +93,25 @@ public static class QueryValues
         return names.Distinct(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>Every parameter that is not one of the front-end's own is name=value on a property of the layer;
+    /// anything else is an unknown parameter.</summary>
+    public static List<PropertyEquals> ParsePropertyEqualities(Layer layer, IQueryCollection q, IReadOnlyCollection<string> reserved)
+    {
+        var equals = new List<PropertyEquals>();
+        foreach (var (name, values) in q)
+        {
+            if (reserved.Contains(name))
+            {
+                continue;
+            }
+            var property = layer.FindProperty(name) ?? throw new InvalidQueryException(name,
+                $"Unknown query parameter '{name}'. Use {string.Join(", ", reserved)}, or one of the layer's properties: "
+                + string.Join(", ", layer.Properties.Select(p => p.Name)) + ".");
+            equals.Add(ParsePropertyEquals(property, values));
+        }
+        return equals;
+    }
+
     /// <summary>name=value on one of the layer's own attributes; repeated values mean "any of".</summary>
     public static PropertyEquals ParsePropertyEquals(LayerProperty property, IEnumerable<string?> values) =>
         new(property.Name, values.Select(v => TypedValue(property, v ?? "")).ToList());

@@ -35,6 +35,11 @@ internal static class CanonicalText
                 break;
             case IsNullExpression n: sb.Append("isnull("); Write(sb, n.Value); sb.Append(')'); break;
             case IdExpression ids: sb.Append("ids(").AppendJoin(',', ids.Ids.Select(Quote)).Append(')'); break;
+            case TimeInterval t:
+                sb.Append("time("); Write(sb, t.Property);
+                sb.Append(',').Append(t.From?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "..");
+                sb.Append(',').Append(t.Until?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "..").Append(')');
+                break;
             case SpatialPredicate s: sb.Append(s.Operator).Append('('); Write(sb, s.Left); sb.Append(','); Write(sb, s.Right); sb.Append(')'); break;
             case DistanceWithin d:
                 sb.Append("dwithin("); Write(sb, d.Left); sb.Append(','); Write(sb, d.Right);

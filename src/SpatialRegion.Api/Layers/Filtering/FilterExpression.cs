@@ -9,7 +9,9 @@ namespace SpatialRegion.Api.Layers.Filtering;
 public abstract record FilterExpression
 {
     /// <summary>A stable text of the tree, used as the cache key of counts; not meant for parsing.</summary>
-    public override string ToString() => CanonicalText.Of(this);
+    // Sealed: otherwise every derived record synthesises its own ToString, which prints lists as their type
+    // name, and two different filters would share one cached count.
+    public sealed override string ToString() => CanonicalText.Of(this);
 }
 
 public sealed record AndExpression(IReadOnlyList<FilterExpression> Operands) : FilterExpression;
@@ -43,6 +45,11 @@ public sealed record IsNullExpression(ScalarExpression Value) : FilterExpression
 
 /// <summary>Feature ids (FES ResourceId; CQL2 has none of its own).</summary>
 public sealed record IdExpression(IReadOnlyList<string> Ids) : FilterExpression;
+
+/// <summary>The instant held by a text property (an ISO 8601 date or date-time) lies within [From, Until]; a null
+/// end is open. OGC API datetime, and the instant-versus-interval case of CQL2 T_INTERSECTS. Values that are not
+/// dates never match.</summary>
+public sealed record TimeInterval(PropertyReference Property, DateTimeOffset? From, DateTimeOffset? Until) : FilterExpression;
 
 public enum SpatialOperator
 {

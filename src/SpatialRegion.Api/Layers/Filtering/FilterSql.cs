@@ -43,6 +43,7 @@ public static class FilterSql
             InExpression i => In(i),
             IsNullExpression n => "(" + Value(n.Value).Sql + " IS NULL)",
             IdExpression ids => "(fid = ANY(" + Add(ids.Ids.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text) + "))",
+            TimeInterval t => Time(t),
             SpatialPredicate s => Spatial(s),
             DistanceWithin d => Distance(d),
             _ => throw new InvalidQueryException("filter", $"Unsupported filter element {e.GetType().Name}."),
@@ -184,6 +185,28 @@ public static class FilterSql
             CaseInsensitive c => Describe(c.Operand, kind),
             _ => $"a {kind.ToString().ToLowerInvariant()}",
         };
+
+        // ogc_instant (migration 0010) reads ISO text as an instant in UTC and yields null for anything else,
+        // so a malformed value drops out of the result instead of failing the query.
+        private string Time(TimeInterval t)
+        {
+            var property = Property(t.Property.Name);
+            if (PropertyKind(property) != Kind.Text)
+            {
+                throw new InvalidQueryException("datetime", $"Property '{property.Name}' holds no dates.");
+            }
+            var instant = $"ogc_instant(properties ->> {Add(property.Name, NpgsqlDbType.Text)})";
+            var conditions = new List<string> { instant + " IS NOT NULL" };
+            if (t.From is { } from)
+            {
+                conditions.Add($"{instant} >= {Add(from.UtcDateTime, NpgsqlDbType.TimestampTz)}");
+            }
+            if (t.Until is { } until)
+            {
+                conditions.Add($"{instant} <= {Add(until.UtcDateTime, NpgsqlDbType.TimestampTz)}");
+            }
+            return "(" + string.Join(" AND ", conditions) + ")";
+        }
 
         private string Spatial(SpatialPredicate s)
         {
