@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using SpatialRegion.Api.Crs;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Layers.Filtering;
 
 namespace SpatialRegion.Api.Analysis;
 
@@ -88,7 +89,7 @@ public sealed class InlineBudget(int maxVertices)
 public static class AnalysisInputs
 {
     /// <summary>
-    /// Reads an input: <c>{"layer": id, "filter": {name: value | [values]}, "bbox": [..], "bbox_crs": ..}</c> or
+    /// Reads an input: <c>{"layer": id, "filter": .., "filter_crs": .., "bbox": [..], "bbox_crs": ..}</c> or
     /// <c>{"geojson": FeatureCollection | Feature | geometry, "crs": ..}</c>; with <paramref name="withAttributes"/>
     /// also <c>"properties"</c> (which attributes to keep) and <c>"prefix"</c>.
     /// </summary>
@@ -110,7 +111,7 @@ public static class AnalysisInputs
         }
         else if (geojson is { } g)
         {
-            foreach (var member in (string[])["filter", "bbox", "bbox_crs"])
+            foreach (var member in (string[])["filter", "filter_crs", "bbox", "bbox_crs"])
             {
                 if (spec.Has(member))
                 {
@@ -151,40 +152,63 @@ public static class AnalysisInputs
             : throw new InvalidQueryException(path, $"Property '{name}' of {input.Path} is a {property.Type}, not a number.");
     }
 
+    /// <summary>
+    /// <c>"filter"</c> in any of the layers' filter languages: an object of property values (<c>{"LAN_KOD": "23"}</c>,
+    /// a list meaning any of them), CQL2 text (<c>"LAN_KOD = '23' AND S_INTERSECTS(geometry, POINT(14.6 63.2))"</c>)
+    /// or CQL2 JSON (an object with "op" and "args"); <c>"filter_crs"</c> names the CRS of CQL2 geometry literals.
+    /// </summary>
     private static FeatureFilter ReadFilter(RequestJson spec, Layer layer)
     {
         var equalities = new List<PropertyEquals>();
-        if (spec.Element("filter") is { } filter)
+        FilterExpression? expression = null;
+        var filterPath = spec.Member("filter");
+        var filterCrs = spec.String("filter_crs") is { } crsText ? QueryValues.ParseSupportedCrs(crsText, spec.Member("filter_crs")) : CrsReference.Crs84;
+        var element = spec.Element("filter");
+        try
         {
-            if (filter.ValueKind == JsonValueKind.String)
+            if (element is { ValueKind: JsonValueKind.String } text)
             {
-                // CQL2 text becomes available here once the OGC API's parser is on this branch; until then the
-                // REST form (property = value) is the filter language of the analyses.
-                throw new InvalidQueryException(spec.Member("filter"),
-                    "Filters are given as an object of property values, e.g. {\"LAN_KOD\": \"23\"} or {\"KOM_KOD\": [\"2380\", \"2321\"]}; CQL2 text is not accepted here.");
+                expression = Cql2TextParser.Parse(text.GetString()!, new Cql2Settings(filterCrs));
             }
-            var members = RequestJson.Of(filter, spec.Member("filter"));
-            foreach (var member in members.AllMembers())
+            else if (element is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("op", out _))
             {
-                var path = members.Member(member.Name);
-                var property = layer.FindProperty(member.Name) ?? throw new InvalidQueryException(path,
-                    $"Layer '{layer.Id}' has no property '{member.Name}'. Its properties: {string.Join(", ", layer.Properties.Select(p => p.Name))}.");
-                var values = member.Value.ValueKind == JsonValueKind.Array
-                    ? member.Value.EnumerateArray().Select(v => RequestJson.ScalarText(v, path)).ToList()
-                    : [RequestJson.ScalarText(member.Value, path)];
-                if (values.Count == 0)
+                expression = Cql2JsonParser.Parse(JsonNode.Parse(json.GetRawText()), new Cql2Settings(filterCrs));
+            }
+            else if (element is { } values)
+            {
+                var members = RequestJson.Of(values, filterPath);
+                foreach (var member in members.AllMembers())
                 {
-                    throw new InvalidQueryException(path, $"{path} lists no values.");
-                }
-                try
-                {
-                    equalities.Add(QueryValues.ParsePropertyEquals(property, values));
-                }
-                catch (InvalidQueryException e)
-                {
-                    throw new InvalidQueryException(path, e.Message);
+                    var path = members.Member(member.Name);
+                    var property = layer.FindProperty(member.Name) ?? throw new InvalidQueryException(path,
+                        $"Layer '{layer.Id}' has no property '{member.Name}'. Its properties: {string.Join(", ", layer.Properties.Select(p => p.Name))}.");
+                    var texts = member.Value.ValueKind == JsonValueKind.Array
+                        ? member.Value.EnumerateArray().Select(v => RequestJson.ScalarText(v, path)).ToList()
+                        : [RequestJson.ScalarText(member.Value, path)];
+                    if (texts.Count == 0)
+                    {
+                        throw new InvalidQueryException(path, $"{path} lists no values.");
+                    }
+                    try
+                    {
+                        equalities.Add(QueryValues.ParsePropertyEquals(property, texts));
+                    }
+                    catch (InvalidQueryException e)
+                    {
+                        throw new InvalidQueryException(path, e.Message);
+                    }
                 }
             }
+            if (expression is not null)
+            {
+                // Unknown properties and mismatched types surface now, as this input's error, not halfway through the analysis.
+                using var probe = new Npgsql.NpgsqlCommand();
+                FilterSql.Emit(expression, layer, probe.Parameters);
+            }
+        }
+        catch (InvalidQueryException e) when (e.Parameter is "filter" or "filter-crs")
+        {
+            throw new InvalidQueryException(e.Parameter == "filter" ? filterPath : spec.Member("filter_crs"), e.Message);
         }
 
         BboxFilter? bbox = null;
@@ -203,7 +227,7 @@ public static class AnalysisInputs
         {
             throw new InvalidQueryException(spec.Member("bbox_crs"), "bbox_crs was given without a bbox.");
         }
-        return new FeatureFilter(bbox, equalities);
+        return new FeatureFilter(bbox, equalities, expression);
     }
 
     private static InlineInput ReadInline(RequestJson spec, JsonElement geojson, InlineBudget budget)

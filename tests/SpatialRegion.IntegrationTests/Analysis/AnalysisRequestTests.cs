@@ -31,8 +31,12 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
         "has no property 'LAN'", "a.filter.LAN")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "filter": {"KOMMUNKOD": "Östersund"}}, "b": {"layer": "counties"}}""",
         "not a valid integer", "a.filter.KOMMUNKOD")]
-    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "filter": "LAN_KOD = '23'"}, "b": {"layer": "counties"}}""",
-        "CQL2 text is not accepted", "a.filter")]
+    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "filter": "LAN_KOD = "}, "b": {"layer": "counties"}}""",
+        "filter", "a.filter")]
+    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "filter": "LAN = '23'"}, "b": {"layer": "counties"}}""",
+        "has no property 'LAN'", "a.filter")]
+    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "counties", "filter": {"op": "=", "args": [{"property": "LANSKOD"}, "x"]}}}""",
+        "Cannot compare", "b.filter")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "properties": ["NAMN"]}, "b": {"layer": "counties"}}""",
         "has no property 'NAMN'", "a.properties")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "counties"}, "save-as": "x"}""",

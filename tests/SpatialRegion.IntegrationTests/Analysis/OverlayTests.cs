@@ -228,6 +228,34 @@ public sealed class OverlayTests(PostgisFixture db)
         });
     }
 
+    [Fact]
+    public async Task Layer_inputs_take_CQL2_text_and_JSON_filters_as_the_OGC_API_does()
+    {
+        var text = await _client.PostOkAsync("/api/analysis/overlay", """
+            {"operation": "intersection",
+             "a": {"layer": "municipalities", "filter": "LAN_KOD = '23' AND KOMMUNNAMN <> 'Berg'", "properties": ["KOMMUNNAMN"]},
+             "b": {"layer": "counties", "filter": {"op": "=", "args": [{"property": "LAN_KOD"}, "23"]}, "properties": []}}
+            """);
+        Assert.Equal(7, text.Features.Count());
+        Assert.DoesNotContain(text.Features, f => f.String("a_KOMMUNNAMN") == "Berg");
+        Assert.Equal("LAN_KOD = '23' AND KOMMUNNAMN <> 'Berg'", text.Analysis["inputs"]!["a"]!["filter"]!.GetValue<string>());
+
+        // A point by Östersund town in SWEREF 99 TM (filter_crs; northing first, as the EPSG definition says).
+        var spatial = await _client.PostOkAsync("/api/analysis/overlay", """
+            {"operation": "clip",
+             "a": {"layer": "tatorter", "filter": "S_WITHIN(geometry, POLYGON((6990000 470000, 6990000 500000, 7010000 500000, 7010000 470000, 6990000 470000)))",
+                   "filter_crs": "http://www.opengis.net/def/crs/EPSG/0/3006", "properties": ["name"]},
+             "b": {"layer": "municipalities", "filter": "S_INTERSECTS(geometry, POINT(14.64 63.18))"}}
+            """);
+        var expected = await db.ScalarAsync<long>("""
+            SELECT count(*) FROM layer_features t JOIN layer_features m ON m.layer_id = 'municipalities' AND m.fid = '2380'
+            WHERE t.layer_id = 'tatorter' AND ST_Within(t.geom, ST_MakeEnvelope(470000, 6990000, 500000, 7010000, 3006)) AND ST_Intersects(t.geom, m.geom)
+            """);
+        Assert.True(expected > 3);
+        Assert.Equal(expected, spatial.Features.LongCount());
+        Assert.Contains(spatial.Features, f => f.String("a_name") == "Östersund");
+    }
+
     private static string Square(string name, double minX, double minY)
     {
         var ring = string.Join(", ", new[] { (0, 0), (2000, 0), (2000, 2000), (0, 2000), (0, 0) }
