@@ -54,6 +54,10 @@ public sealed class SavedResultsTests(PostgisFixture db)
             summary["properties"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()));
         Assert.Equal("MultiPolygon", summary["geometryType"]!.GetValue<string>());
 
+        // The OGC API serves the same registry: the result is a collection at once.
+        var ogc = await anonymous.GetJsonAsync("/ogc/collections/test-analysis-saved/items?limit=100");
+        Assert.Equal(streamed.Features.Count(), ogc.Features().Count());
+
         var listed = await anonymous.GetJsonAsync("/api/analysis/results");
         Assert.Contains("test-analysis-saved", listed["layers"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
         Assert.DoesNotContain("municipalities", listed["layers"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
