@@ -19,35 +19,18 @@ public static class AnalysisApi
     {
         var api = routes.MapGroup("/api/analysis").WithTags("Analysis");
 
-        api.MapPost("/overlay", Overlay)
-            .WithName("Overlay")
+        api.MapPost("/overlay", Overlay).WithName("Overlay")
             .WithSummary("Intersect, unite, subtract, identity or clip two inputs (layers or inline GeoJSON).")
-            .WithDescription("Each result feature carries its area (m²) or length (m) and its share of the A and B features it came from. "
-                + "With save_as the result becomes a layer of kind \"analysis\".")
-            .Produces(StatusCodes.Status200OK, contentType: LayersApi.GeoJson)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        api.MapPost("/spatial-join", SpatialJoin)
-            .WithName("SpatialJoin")
+            .WithDescription("Each result feature carries its area (m²) or length (m) and its share of the A and B features it came from.")
+            .AnalysisEndpoint<AnalysisSchemas.OverlayRequest>();
+        api.MapPost("/spatial-join", SpatialJoin).WithName("SpatialJoin")
             .WithSummary("Summarise features of one or more layers per polygon of another: count, sum, mean, min, max, ratios.")
             .WithDescription("For instance tätort population and number of tätorter per municipality, or health facilities per 10 000 inhabitants.")
-            .Produces(StatusCodes.Status200OK, contentType: LayersApi.GeoJson)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        api.MapPost("/interpolate", Interpolate)
-            .WithName("Interpolate")
+            .AnalysisEndpoint<AnalysisSchemas.SpatialJoinRequest>();
+        api.MapPost("/interpolate", Interpolate).WithName("Interpolate")
             .WithSummary("Areal interpolation of values per source polygon onto target polygons, by area or by population.")
-            .WithDescription("Extensive variables (counts) keep their totals; intensive ones (rates) become weighted means. "
-                + "weights: area, population_grid (SCB 1 km squares), tatorter, or any layer with a numeric attribute.")
-            .Produces(StatusCodes.Status200OK, contentType: LayersApi.GeoJson)
-            .ProducesProblem(StatusCodes.Status400BadRequest)
-            .ProducesProblem(StatusCodes.Status404NotFound)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .WithDescription("Extensive variables (counts) keep their totals; intensive ones (rates) become weighted means.")
+            .AnalysisEndpoint<AnalysisSchemas.InterpolationRequest>();
 
         api.MapGet("/results", ListResults).WithName("ListAnalysisResults")
             .WithSummary("Saved analysis results: layers of kind \"analysis\" with their provenance.");
@@ -62,6 +45,19 @@ public static class AnalysisApi
             .RequireAuthorization(AuthPolicies.Editor);
         return api;
     }
+
+    /// <summary>What every analysis endpoint takes and answers: JSON in; GeoJSON out, or the saved layer (201) with save_as.</summary>
+    private static RouteHandlerBuilder AnalysisEndpoint<TRequest>(this RouteHandlerBuilder endpoint) where TRequest : notnull => endpoint
+        .Accepts<TRequest>("application/json", "application/geo+json")
+        .Produces(StatusCodes.Status200OK, contentType: LayersApi.GeoJson)
+        .Produces<LayersApi.LayerSummary>(StatusCodes.Status201Created)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
 
     private static async Task<Ok<LayersApi.LayerList>> ListResults(HttpRequest request, LayerCatalog catalog, CancellationToken ct)
     {

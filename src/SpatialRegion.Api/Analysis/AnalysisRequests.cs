@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;

@@ -135,6 +135,20 @@ public static class InterpolationAnalysis
         async Task Compute(AnalysisSession session, CancellationToken token)
         {
             await session.ExecuteAsync(AnalysisSession.Sql("interpolate_pieces"), token, weights is not null);
+            if (allocateTotal && variables.Any(v => v.Kind == "extensive"))
+            {
+                var partly = await session.ScalarAsync<string[]>("""
+                    SELECT array_agg(s.fid ORDER BY s.fid) FROM analysis_source s
+                    JOIN (SELECT source_fid, sum(area) AS area FROM analysis_pieces GROUP BY source_fid) p ON p.source_fid = s.fid
+                    WHERE p.area < 0.9 * s.measure
+                    """, token) ?? [];
+                if (partly.Length > 0)
+                {
+                    session.Warnings.Add($"{partly.Length} source feature(s) lie less than 90% inside the targets ({string.Join(", ", partly.Take(10))}"
+                        + $"{(partly.Length > 10 ? ", …" : "")}); with allocate_total their whole values went to the targets. "
+                        + "Send \"allocate_total\": false to count only the shares inside.");
+                }
+            }
             await session.ExecuteAsync("""
                 CREATE TEMP TABLE analysis_zone_weights (source_fid text COLLATE "C", target_fid text COLLATE "C", weight float8) ON COMMIT DROP;
                 CREATE TEMP TABLE analysis_source_weights (source_fid text COLLATE "C", weight float8) ON COMMIT DROP;

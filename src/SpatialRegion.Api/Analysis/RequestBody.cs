@@ -6,16 +6,12 @@ using SpatialRegion.Api.Layers;
 namespace SpatialRegion.Api.Analysis;
 
 /// <summary>Reads an analysis request body: JSON, at most <see cref="AnalysisOptions.MaxRequestBytes"/>.
-/// The size is checked while reading, so a client that sends no Content-Length cannot get past it either.</summary>
+/// The size is checked while reading, so a client that sends no Content-Length cannot get past it either.
+/// (The media type is the endpoints' Accepts metadata's to check: anything but JSON is a 415 before this.)</summary>
 public static class RequestBody
 {
     public static async Task<JsonDocument> ReadAsync(HttpRequest request, int maxBytes, CancellationToken ct)
     {
-        if (request.ContentType is { } type && !IsJson(type))
-        {
-            throw new AnalysisException(StatusCodes.Status415UnsupportedMediaType, "Unsupported media type",
-                $"Send the analysis request as application/json, not {type}.");
-        }
         if (request.ContentLength > maxBytes)
         {
             throw TooLarge(maxBytes);
@@ -49,14 +45,6 @@ public static class RequestBody
             throw new InvalidQueryException("body",
                 $"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
         }
-    }
-
-    private static bool IsJson(string contentType)
-    {
-        var mediaType = contentType.Split(';')[0].Trim();
-        return mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
-            || mediaType.Equals("application/geo+json", StringComparison.OrdinalIgnoreCase)
-            || mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase);
     }
 
     private static AnalysisException TooLarge(int maxBytes) => new(StatusCodes.Status413PayloadTooLarge, "Request too large",

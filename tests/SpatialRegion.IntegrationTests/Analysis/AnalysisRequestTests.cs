@@ -82,7 +82,11 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
         AnalysisHttp.AssertProblem(unknownTarget, HttpStatusCode.NotFound, "no layer 'deso'", "target.layer");
 
         var text = await _client.PostAsync("/api/analysis/overlay", Intersection, "text/plain");
-        AnalysisHttp.AssertProblem(text, HttpStatusCode.UnsupportedMediaType, "application/json");
+        Assert.Equal(HttpStatusCode.UnsupportedMediaType, text.Status);
+        Assert.Equal("application/problem+json", text.ContentType);
+
+        var geoJson = await _client.PostAsync("/api/analysis/overlay", """{"operation": "intersection"}""", "application/geo+json");
+        AnalysisHttp.AssertProblem(geoJson, HttpStatusCode.BadRequest, "needs 'a'", "a");
     }
 
     [Fact]
@@ -202,6 +206,27 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
 
         var noJoins = await _client.PostAsync("/api/analysis/spatial-join", """{"target": {"layer": "municipalities"}}""");
         AnalysisHttp.AssertProblem(noJoins, HttpStatusCode.BadRequest, "at least one entry in 'joins'", "joins");
+    }
+
+    [Fact]
+    public async Task The_OpenAPI_document_describes_each_analysis_body_and_its_answers()
+    {
+        var document = await _client.GetJsonAsync("/openapi/v1.json");
+        var schemas = document["components"]!["schemas"]!;
+        foreach (var (path, schema, required) in new[]
+        {
+            ("/api/analysis/overlay", "OverlayRequest", new[] { "operation", "a" }),
+            ("/api/analysis/spatial-join", "SpatialJoinRequest", ["target", "joins"]),
+            ("/api/analysis/interpolate", "InterpolationRequest", ["source", "target", "variables"]),
+        })
+        {
+            var post = document["paths"]![path]!["post"]!;
+            Assert.Equal($"#/components/schemas/{schema}", post["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
+            Assert.Equal(required, schemas[schema]!["required"]!.AsArray().Select(r => r!.GetValue<string>()));
+            Assert.Contains("save_as", schemas[schema]!["properties"]!.AsObject().Select(p => p.Key));
+            Assert.All(["200", "201", "400", "401", "413", "422"], code => Assert.NotNull(post["responses"]![code]));
+        }
+        Assert.NotNull(document["paths"]!["/api/analysis/results/{layerId}"]!["delete"]);
     }
 
     /// <summary>A polygon of <paramref name="vertices"/> points around (lon, lat), as GeoJSON text.</summary>

@@ -111,6 +111,28 @@ public sealed class InterpolationTests(PostgisFixture db)
     }
 
     [Fact]
+    public async Task A_zone_over_part_of_a_municipality_gets_the_whole_value_only_with_allocate_total_and_a_warning_says_so()
+    {
+        string Request(string allocate) => $$$"""
+            {"source": {"layer": "municipalities", "filter": {"KOM_KOD": "2380"}},
+             "target": {"geojson": {"type": "Polygon", "coordinates": [[[470000, 6990000], [500000, 6990000], [500000, 7010000], [470000, 7010000], [470000, 6990000]]]},
+                        "crs": "EPSG:3006"},
+             "variables": [{"name": "people", "type": "extensive", "values": {"2380": 64979}}]{{{allocate}}}}
+            """;
+        var whole = await _client.PostOkAsync("/api/analysis/interpolate", Request(""));
+        Assert.Equal(64_979, Assert.Single(whole.Features).Number("people"), 6);
+        Assert.Contains(whole.Warnings, w => w.Contains("less than 90% inside the targets (2380)", StringComparison.Ordinal));
+
+        var share = await _client.PostOkAsync("/api/analysis/interpolate", Request(", \"allocate_total\": false"));
+        var expected = await db.ScalarAsync<double>("""
+            SELECT 64979 * ST_Area(ST_Intersection(geom, ST_MakeEnvelope(470000, 6990000, 500000, 7010000, 3006))) / ST_Area(geom)
+            FROM layer_features WHERE layer_id = 'municipalities' AND fid = '2380'
+            """);
+        Assert.Equal(expected, Assert.Single(share.Features).Number("people"), 3);
+        Assert.Empty(share.Warnings);
+    }
+
+    [Fact]
     public async Task Dasymetric_by_the_population_grid_puts_Ostersunds_people_in_the_half_with_the_town()
     {
         var population = RegionalStatistics.Population2024(db)["2380"];
