@@ -20,7 +20,7 @@ DECLARE
   failure text;
   result geometry;
 BEGIN
-  IF operation = 'union' AND cardinality(inputs) = 0 THEN
+  IF inputs IS NULL OR cardinality(inputs) = 0 OR array_position(inputs, NULL) IS NOT NULL THEN
     RETURN NULL;
   END IF;
   FOR attempt IN 1..2 LOOP

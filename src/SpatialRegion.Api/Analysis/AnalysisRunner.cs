@@ -85,8 +85,10 @@ public sealed partial class AnalysisRunner(
 
     public static async Task ComputeAsync(AnalysisPlan plan, AnalysisSession session, CancellationToken ct)
     {
+        // Stored uncompressed, as the inputs are: the result is written once and read once, right away.
         await session.ExecuteAsync("""
-            CREATE TEMP TABLE analysis_result (ordinal bigint, fid text COLLATE "C", properties jsonb, geom geometry) ON COMMIT DROP
+            CREATE TEMP TABLE analysis_result (ordinal bigint, fid text COLLATE "C", properties jsonb, geom geometry) ON COMMIT DROP;
+            ALTER TABLE analysis_result ALTER COLUMN geom SET STORAGE EXTERNAL
             """, ct);
         await plan.ComputeAsync(session, ct);
         session.AddRetryWarnings();

@@ -136,7 +136,8 @@ public static class OverlayAnalysis
         async Task Compute(AnalysisSession session, CancellationToken token)
         {
             await session.ExecuteAsync("""
-                CREATE TEMP TABLE analysis_pieces (a_fid text COLLATE "C", b_fid text COLLATE "C", geom geometry) ON COMMIT DROP
+                CREATE TEMP TABLE analysis_pieces (a_fid text COLLATE "C", b_fid text COLLATE "C", geom geometry) ON COMMIT DROP;
+                ALTER TABLE analysis_pieces ALTER COLUMN geom SET STORAGE EXTERNAL
                 """, token);
             if (operation is "intersection" or "union" or "identity")
             {

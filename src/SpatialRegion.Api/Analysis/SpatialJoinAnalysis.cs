@@ -115,22 +115,22 @@ public static class SpatialJoinAnalysis
         request.RejectUnknown();
 
         var inputs = new Dictionary<string, AnalysisInput> { ["target"] = target.Input };
+        for (var i = 0; i < joins.Count; i++)
+        {
+            inputs[$"joins[{i}].source"] = joins[i].Source;
+        }
         var parameters = new JsonObject
         {
             ["target_properties"] = AnalysisRequests.ToJson(target.Kept.Select(p => p.Name).ToList()),
-            ["joins"] = new JsonArray(joins.Select((j, i) =>
+            ["joins"] = new JsonArray(joins.Select(j => (JsonNode?)new JsonObject
             {
-                inputs[$"joins[{i}].source"] = j.Source;
-                return (JsonNode?)new JsonObject
+                ["predicate"] = j.Predicate,
+                ["statistics"] = new JsonArray(j.Statistics.Select(s => (JsonNode?)new JsonObject
                 {
-                    ["predicate"] = j.Predicate,
-                    ["statistics"] = new JsonArray(j.Statistics.Select(s => (JsonNode?)new JsonObject
-                    {
-                        ["op"] = s.Operation,
-                        ["property"] = s.Property?.Name,
-                        ["as"] = s.Name,
-                    }).ToArray()),
-                };
+                    ["op"] = s.Operation,
+                    ["property"] = s.Property?.Name,
+                    ["as"] = s.Name,
+                }).ToArray()),
             }).ToArray()),
             ["ratios"] = new JsonArray(ratios.Select(r => (JsonNode?)new JsonObject
             {
