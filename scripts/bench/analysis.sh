@@ -23,7 +23,7 @@ analysis_psql() { pg_psql "$analysis_state" -d spatialregion -qtA "$@"; }
 bench_analysis() {
   local name=$1 path=$2 body=$3 headers times=()
   headers=$(mktemp)
-  curl -sf -o /dev/null -H 'Content-Type: application/json' --data-binary "$body" "$BENCH_URL$path" || { echo "$name: request failed"; return 1; }
+  curl -sf -o /dev/null -H 'Content-Type: application/json' --data-binary "$body" "$BENCH_URL$path" || { echo "$name: request failed"; rm -f "$headers"; return 0; }
   for _ in $(seq 1 "$BENCH_RUNS"); do
     times+=("$(curl -s -o /dev/null -D "$headers" -w '%{time_total} %{size_download}' -H 'Content-Type: application/json' \
       --data-binary "$body" "$BENCH_URL$path") $(sed -n 's/^Server-Timing: stage;dur=\([0-9.]*\), compute;dur=\([0-9.]*\).*/\1 \2/p' "$headers" | tr -d '\r')")
