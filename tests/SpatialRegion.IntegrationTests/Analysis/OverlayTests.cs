@@ -256,6 +256,29 @@ public sealed class OverlayTests(PostgisFixture db)
         Assert.Contains(spatial.Features, f => f.String("a_name") == "Östersund");
     }
 
+    [Fact]
+    public async Task A_bbox_narrows_a_layer_input_in_the_crs_it_is_given_in()
+    {
+        var lonLat = await _client.PostOkAsync("/api/analysis/overlay", """
+            {"operation": "intersection", "a": {"layer": "municipalities", "bbox": [14.45, 63.13, 14.85, 63.23], "properties": ["KOMMUNNAMN"]},
+             "b": {"layer": "counties", "filter": {"LAN_KOD": "23"}, "properties": []}}
+            """);
+        var sweref = await _client.PostOkAsync("/api/analysis/overlay", """
+            {"operation": "intersection", "a": {"layer": "municipalities", "bbox": [467000, 6998000, 487000, 7010000], "bbox_crs": "EPSG:3006", "properties": ["KOMMUNNAMN"]},
+             "b": {"layer": "counties", "filter": {"LAN_KOD": "23"}, "properties": []}}
+            """);
+
+        var expected = await db.ScalarAsync<string[]>("""
+            SELECT array_agg(properties->>'KOMMUNNAMN' ORDER BY properties->>'KOMMUNNAMN' COLLATE "C") FROM layer_features
+            WHERE layer_id = 'municipalities' AND ST_Intersects(geom_wgs84, ST_MakeEnvelope(14.45, 63.13, 14.85, 63.23, 4326))
+            """);
+        Assert.Contains("Östersund", expected);
+        Assert.True(expected.Length < 8);
+        Assert.Equal(expected, lonLat.Features.Select(f => f.String("a_KOMMUNNAMN")).Order(StringComparer.Ordinal));
+        Assert.Contains(sweref.Features, f => f.String("a_KOMMUNNAMN") == "Östersund");
+        Assert.True(sweref.Features.Count() < 8);
+    }
+
     private static string Square(string name, double minX, double minY)
     {
         var ring = string.Join(", ", new[] { (0, 0), (2000, 0), (2000, 2000), (0, 2000), (0, 0) }
