@@ -37,7 +37,7 @@ bench_analysis() {
 }
 
 # A municipal indicator for all 290 municipalities: area in km² (extensive), sent as {code: value}.
-indicator=$(analysis_psql -c "SELECT json_object_agg(fid, round((ST_Area(geom) / 1e6)::numeric, 1)) FROM layer_features WHERE layer_id = 'municipalities'")
+analysis_indicator=$(analysis_psql -c "SELECT json_object_agg(fid, round((ST_Area(geom) / 1e6)::numeric, 1)) FROM layer_features WHERE layer_id = 'municipalities'")
 
 bench_analysis "overlay 290 municipalities × 60 FA, WGS 84" /api/analysis/overlay \
   '{"operation": "intersection", "a": {"layer": "municipalities", "properties": ["KOMMUNNAMN"]}, "b": {"layer": "fa-regions", "properties": ["fa_namn"]}}'
@@ -46,7 +46,7 @@ bench_analysis "overlay 290 × 60, EPSG:3006" /api/analysis/overlay \
 bench_analysis "overlay 290 × 60 dissolved by FA" /api/analysis/overlay \
   '{"operation": "intersection", "a": {"layer": "municipalities", "properties": []}, "b": {"layer": "fa-regions", "properties": ["fa_kod"]}, "dissolve_by": "b_fa_kod"}'
 bench_analysis "interpolate 290 municipalities → 67 LA" /api/analysis/interpolate \
-  "{\"source\": {\"layer\": \"municipalities\"}, \"target\": {\"layer\": \"labour-market-regions\", \"properties\": [\"name\"]}, \"variables\": [{\"name\": \"km2\", \"type\": \"extensive\", \"values\": $indicator}]}"
+  "{\"source\": {\"layer\": \"municipalities\"}, \"target\": {\"layer\": \"labour-market-regions\", \"properties\": [\"name\"]}, \"variables\": [{\"name\": \"km2\", \"type\": \"extensive\", \"values\": $analysis_indicator}]}"
 bench_analysis "interpolate 8 of county 23 → LA, 1 km grid" /api/analysis/interpolate \
   '{"source": {"layer": "municipalities", "filter": {"LAN_KOD": "23"}}, "target": {"layer": "labour-market-regions"}, "variables": [{"name": "population", "type": "extensive", "values": {"2303": 5146, "2305": 6035, "2309": 15680, "2313": 11023, "2321": 12693, "2326": 7108, "2361": 10175, "2380": 64979}}], "weights": "population_grid"}'
 bench_analysis "spatial join tätorter per 290 municipalities" /api/analysis/spatial-join \
