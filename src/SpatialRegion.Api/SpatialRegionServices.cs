@@ -9,6 +9,7 @@ using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Ogc;
+using SpatialRegion.Api.Wfs;
 
 namespace SpatialRegion.Api;
 
@@ -74,6 +75,7 @@ public static class SpatialRegionServices
         app.MapAnalysisApi();
         app.MapApiKeysApi();
         app.MapOgcApi();
+        app.MapWfs();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");

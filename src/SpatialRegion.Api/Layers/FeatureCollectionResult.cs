@@ -13,25 +13,71 @@ public interface IFeatureCollectionEnvelope
     void WriteTail(Utf8JsonWriter json, long numberMatched, int numberReturned);
 }
 
+/// <summary>How an open page of features becomes a response body (GeoJSON, GML). The format writes through
+/// <c>sink</c> in chunks and never holds more than one chunk and one row.</summary>
+public interface IFeatureCollectionFormat
+{
+    string ContentType { get; }
+
+    Task WriteAsync(FeaturePage page, Func<ReadOnlyMemory<byte>, ValueTask> sink, CancellationToken ct);
+}
+
+/// <summary>A GeoJSON FeatureCollection with the front-end's own top-level members. <paramref name="featureId"/>
+/// turns a stored fid into the id clients see (WFS prefixes the type name).</summary>
+public sealed class GeoJsonFeatureCollectionFormat(
+    IFeatureCollectionEnvelope envelope, string contentType, Func<string, string>? featureId = null) : IFeatureCollectionFormat
+{
+    public string ContentType => contentType;
+
+    public async Task WriteAsync(FeaturePage page, Func<ReadOnlyMemory<byte>, ValueTask> sink, CancellationToken ct)
+    {
+        using var writer = new FeatureCollectionWriter(sink, featureId);
+        var json = writer.Json;
+        json.WriteStartObject();
+        envelope.WriteHead(json, page.NumberMatched);
+        json.WritePropertyName("features"u8);
+        json.WriteStartArray();
+        var returned = await writer.WriteFeaturesAsync(page.Reader, ct);
+        json.WriteEndArray();
+        envelope.WriteTail(json, page.NumberMatched, returned);
+        json.WriteEndObject();
+        await writer.FlushAsync();
+    }
+}
+
 /// <summary>
 /// Streams a FeatureCollection from PostGIS to the client row by row, gzip- or Brotli-compressed when the client
 /// accepts it. The bytes sent (up to a size limit) are kept under a key of the layer version, the full request
 /// URL, the content type and the content coding, so the next identical request is answered from memory, in the
-/// same coding, until the layer changes; a client that asked for no coding never gets a compressed body.
+/// same coding, until the layer changes; a client that asked for no coding never gets a compressed body. A
+/// response whose content the URL does not determine (a POST body) is built with <c>cacheable: false</c>: it is
+/// neither kept nor given a validator.
 /// </summary>
 public sealed partial class FeatureCollectionResult(
     Layer layer,
     FeatureQuery query,
-    IFeatureCollectionEnvelope envelope,
-    string contentType,
+    IFeatureCollectionFormat format,
     IReadOnlyDictionary<string, string>? headers = null,
-    string? etagVariant = null) : IResult
+    string? etagVariant = null,
+    bool cacheable = true) : IResult
 {
+    public FeatureCollectionResult(
+        Layer layer,
+        FeatureQuery query,
+        IFeatureCollectionEnvelope envelope,
+        string contentType,
+        IReadOnlyDictionary<string, string>? headers = null,
+        string? etagVariant = null)
+        : this(layer, query, new GeoJsonFeatureCollectionFormat(envelope, contentType), headers, etagVariant)
+    {
+    }
+
     public async Task ExecuteAsync(HttpContext context)
     {
         var response = context.Response;
-        var etag = HttpCaching.ETagFor(layer, etagVariant);
-        if (HttpCaching.IsNotModified(context.Request, etag))
+        var contentType = format.ContentType;
+        var etag = cacheable ? HttpCaching.ETagFor(layer, etagVariant) : null;
+        if (etag is not null && HttpCaching.IsNotModified(context.Request, etag))
         {
             HttpCaching.WriteNotModified(response, etag);
             return;
@@ -41,7 +87,7 @@ public sealed partial class FeatureCollectionResult(
         var cache = services.GetRequiredService<ResponseCache>();
         var coding = ContentCoding.Choose(context.Request);
         var key = $"{layer.Id}|{layer.Version}|{contentType}|{coding}|{context.Request.Scheme}://{context.Request.Host}{context.Request.PathBase}{context.Request.Path}{context.Request.QueryString}";
-        if (cache.TryGetBody(key, out var cached))
+        if (cacheable && cache.TryGetBody(key, out var cached))
         {
             WriteHeaders(response, etag, coding);
             response.ContentLength = cached.Length;
@@ -61,21 +107,11 @@ public sealed partial class FeatureCollectionResult(
             return;
         }
 
-        var copy = new CopyingStream(response.Body, cache.MaxEntryBytes);
+        var copy = new CopyingStream(response.Body, cacheable ? cache.MaxEntryBytes : 0);
         var target = coding is null ? copy : ContentCoding.Compress(copy, coding);
         try
         {
-            using var writer = new FeatureCollectionWriter(chunk => target.WriteAsync(chunk, ct));
-            var json = writer.Json;
-            json.WriteStartObject();
-            envelope.WriteHead(json, page.NumberMatched);
-            json.WritePropertyName("features"u8);
-            json.WriteStartArray();
-            var returned = await writer.WriteFeaturesAsync(page.Reader, ct);
-            json.WriteEndArray();
-            envelope.WriteTail(json, page.NumberMatched, returned);
-            json.WriteEndObject();
-            await writer.FlushAsync();
+            await format.WriteAsync(page, chunk => target.WriteAsync(chunk, ct), ct);
             if (target != copy)
             {
                 // Ends the compressed stream (its last block) without closing the response.
@@ -90,18 +126,25 @@ public sealed partial class FeatureCollectionResult(
             return;
         }
 
-        if (copy.Copy is { } bytes)
+        if (cacheable && copy.Copy is { } bytes)
         {
             cache.SetBody(key, bytes);
         }
     }
 
-    private void WriteHeaders(HttpResponse response, string etag, string? coding)
+    private void WriteHeaders(HttpResponse response, string? etag, string? coding)
     {
         response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = contentType;
-        response.Headers.ETag = etag;
-        response.Headers.CacheControl = HttpCaching.CacheControl;
+        response.ContentType = format.ContentType;
+        if (etag is not null)
+        {
+            response.Headers.ETag = etag;
+            response.Headers.CacheControl = HttpCaching.CacheControl;
+        }
+        else
+        {
+            response.Headers.CacheControl = "no-store";
+        }
         if (headers is not null)
         {
             foreach (var (name, value) in headers)

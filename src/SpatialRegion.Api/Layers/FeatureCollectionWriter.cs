@@ -16,10 +16,12 @@ public sealed class FeatureCollectionWriter : IDisposable
     private readonly ArrayBufferWriter<byte> _buffer = new(ChunkBytes * 2);
     private readonly Utf8JsonWriter _json;
     private readonly Func<ReadOnlyMemory<byte>, ValueTask> _sink;
+    private readonly Func<string, string>? _featureId;
 
-    public FeatureCollectionWriter(Func<ReadOnlyMemory<byte>, ValueTask> sink)
+    public FeatureCollectionWriter(Func<ReadOnlyMemory<byte>, ValueTask> sink, Func<string, string>? featureId = null)
     {
         _sink = sink;
+        _featureId = featureId;
         _json = new Utf8JsonWriter(_buffer, new JsonWriterOptions { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
     }
 
@@ -45,7 +47,7 @@ public sealed class FeatureCollectionWriter : IDisposable
     {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "Feature"u8);
-        _json.WriteString("id"u8, id);
+        _json.WriteString("id"u8, _featureId is null ? id : _featureId(id));
         _json.WritePropertyName("geometry"u8);
         if (geometryJson is null)
         {

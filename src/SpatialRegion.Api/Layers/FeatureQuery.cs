@@ -11,7 +11,18 @@ public sealed record FeatureQuery(
     int Offset,
     GeometryOutput Output,
     IReadOnlyList<string>? Properties,
-    IReadOnlyList<SortKey>? SortBy = null);
+    IReadOnlyList<SortKey>? SortBy = null,
+    FeatureEncoding Encoding = FeatureEncoding.GeoJson,
+    bool WithGeometry = true);
+
+/// <summary>The shape of each row the query returns. GeoJSON: (fid, properties as one JSON object, geometry as
+/// GeoJSON). GML: (fid, one text column per selected property in the layer's order, geometry as GML 3.2 without
+/// srsName, every gml:id set to "@" for the writer to fill in).</summary>
+public enum FeatureEncoding
+{
+    GeoJson,
+    Gml32,
+}
 
 /// <summary>Order by a property; the feature id always breaks ties so that pages never overlap.</summary>
 public sealed record SortKey(string Property, bool Descending);

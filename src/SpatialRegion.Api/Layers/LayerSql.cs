@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Npgsql;
 using NpgsqlTypes;
+using SpatialRegion.Api.Crs;
 using SpatialRegion.Api.Layers.Filtering;
 
 namespace SpatialRegion.Api.Layers;
@@ -20,8 +21,20 @@ public static class LayerSql
     {
         var cmd = new NpgsqlBatchCommand();
         var sql = new StringBuilder("SELECT fid, ");
-        sql.Append(PropertiesExpression(layer, query.Properties, cmd.Parameters)).Append(", ");
-        sql.Append(GeometryExpression(query.Output)).Append(" FROM layer_features");
+        if (query.Encoding == FeatureEncoding.Gml32)
+        {
+            foreach (var property in SelectedProperties(layer, query.Properties))
+            {
+                sql.Append("properties ->> ").Append(Add(cmd.Parameters, property.Name, NpgsqlDbType.Text)).Append(", ");
+            }
+            sql.Append(query.WithGeometry ? GmlGeometryExpression(layer, query.Output) : "NULL::text");
+        }
+        else
+        {
+            sql.Append(PropertiesExpression(layer, query.Properties, cmd.Parameters)).Append(", ");
+            sql.Append(query.WithGeometry ? GeometryExpression(query.Output) : "NULL::text");
+        }
+        sql.Append(" FROM layer_features");
         sql.Append(Where(layer, query.Filter, cmd.Parameters));
         sql.Append(OrderBy(layer, query.SortBy, cmd.Parameters));
         sql.Append(" LIMIT ").Append(Add(cmd.Parameters, query.Limit, NpgsqlDbType.Integer));
@@ -60,6 +73,37 @@ public static class LayerSql
             geometry = $"ST_FlipCoordinates({geometry})";
         }
         return string.Create(CultureInfo.InvariantCulture, $"ST_AsGeoJSON({geometry}, {output.Decimals}, 0)");
+    }
+
+    /// <summary>The layer's properties that a query selects, always in the layer's own order (a GML application
+    /// schema fixes the order of the elements; a property list in a request only chooses among them).</summary>
+    public static IReadOnlyList<LayerProperty> SelectedProperties(Layer layer, IReadOnlyList<string>? selected) =>
+        selected is null ? layer.Properties : layer.Properties.Where(p => selected.Contains(p.Name)).ToList();
+
+    /// <summary>
+    /// The feature's geometry as GML 3.2 text. PostGIS writes no srsName when the SRID is 0 (the writer puts in
+    /// the name in the form the client asked for, which PostGIS cannot spell for OGC http URIs) and repeats the one
+    /// gml:id it is given on every member of a multi-geometry, which GML forbids, so the id is a placeholder "@"
+    /// that the writer numbers. Option 2 drops srsDimension (always 2 here); option 16 writes the second axis
+    /// first, which is how northing-first and latitude-first CRSs are written.
+    /// </summary>
+    private static string GmlGeometryExpression(Layer layer, GeometryOutput output)
+    {
+        var geometry = output.Srid switch
+        {
+            4326 => "geom_wgs84",
+            3006 => "geom",
+            _ => string.Create(CultureInfo.InvariantCulture, $"ST_Transform(geom_wgs84, {output.Srid})"),
+        };
+        // The schema declares Multi* layers as such; a stray GeometryCollection wrapping the parts must not
+        // reach a client as gml:MultiGeometry.
+        var dimension = layer.GeometryType switch { "MultiPoint" => 1, "MultiLineString" => 2, "MultiPolygon" => 3, _ => 0 };
+        if (dimension > 0)
+        {
+            geometry = string.Create(CultureInfo.InvariantCulture, $"ST_Multi(ST_CollectionExtract({geometry}, {dimension}))");
+        }
+        var options = 2 | (output.NorthingFirst ? 16 : 0);
+        return string.Create(CultureInfo.InvariantCulture, $"ST_AsGML(3, ST_SetSRID({geometry}, 0), {output.Decimals}, {options}, 'gml', '@')");
     }
 
     /// <summary>The properties as JSON text in the layer's own order (jsonb would sort the keys by length).</summary>
@@ -141,14 +185,11 @@ public static class LayerSql
         return " ORDER BY " + string.Join(", ", keys) + ", fid";
     }
 
-    // Web Mercator is separable (x depends on longitude only, y on latitude only), so a box in EPSG:3857
-    // is exactly a box in lon/lat and can use the WGS 84 index.
     private static (double, double, double, double) WebMercatorToLonLat(BboxFilter b)
     {
-        const double R = 6378137.0;
-        static double Lon(double x) => x / R * 180.0 / Math.PI;
-        static double Lat(double y) => (2.0 * Math.Atan(Math.Exp(y / R)) - Math.PI / 2.0) * 180.0 / Math.PI;
-        return (Lon(b.MinX), Lat(b.MinY), Lon(b.MaxX), Lat(b.MaxY));
+        var (minLon, minLat) = WebMercator.ToLonLat(b.MinX, b.MinY);
+        var (maxLon, maxLat) = WebMercator.ToLonLat(b.MaxX, b.MaxY);
+        return (minLon, minLat, maxLon, maxLat);
     }
 
     private static string Add(NpgsqlParameterCollection parameters, object value, NpgsqlDbType type)
