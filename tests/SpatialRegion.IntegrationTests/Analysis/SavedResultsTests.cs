@@ -54,9 +54,12 @@ public sealed class SavedResultsTests(PostgisFixture db)
             summary["properties"]!.AsArray().Select(p => p!["name"]!.GetValue<string>()));
         Assert.Equal("MultiPolygon", summary["geometryType"]!.GetValue<string>());
 
-        // The OGC API serves the same registry: the result is a collection at once.
+        // The OGC API and WFS serve the same registry: the result is a collection and a feature type at once.
         var ogc = await anonymous.GetJsonAsync("/ogc/collections/test-analysis-saved/items?limit=100");
         Assert.Equal(streamed.Features.Count(), ogc.Features().Count());
+        var hits = await anonymous.GetStringAsync(
+            "/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=sr:test-analysis-saved&RESULTTYPE=hits", Ct);
+        Assert.Contains($"numberMatched=\"{streamed.Features.Count()}\"", hits, StringComparison.Ordinal);
 
         var listed = await anonymous.GetJsonAsync("/api/analysis/results");
         Assert.Contains("test-analysis-saved", listed["layers"]!.AsArray().Select(l => l!["id"]!.GetValue<string>()));
