@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
+using SpatialRegion.Api.Analysis;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Indicators;
@@ -30,6 +31,12 @@ public static class SpatialRegionServices
         services.AddSingleton<LayerWriter>();
         services.AddSingleton<LayerImporter>();
         services.AddSingleton<DefaultLayers>();
+        services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section)
+            .Validate(o => o.MaxRequestBytes > 0 && o.MaxInlineVertices > 0 && o.StatementTimeoutSeconds > 0 && o.MaxConcurrentAnalyses > 0,
+                "SpatialRegion:Analysis limits must be positive.")
+            .ValidateOnStart();
+        services.AddSingleton<LayerValidity>();
+        services.AddSingleton<AnalysisRunner>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<IndicatorLayers>();
         services.AddSingleton<IndicatorCatalogue>();
@@ -81,6 +88,7 @@ public static class SpatialRegionServices
         app.UseAuthorization();
 
         app.MapLayersApi();
+        app.MapAnalysisApi();
         app.MapApiKeysApi();
         app.MapOgcApi();
         app.MapWfs();

@@ -39,105 +39,112 @@ public sealed class GeoJsonSource
 
         using (document)
         {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object
-                || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
-                || type.GetString() != "FeatureCollection")
-            {
-                throw new ImportException($"{name} is not a GeoJSON FeatureCollection (its \"type\" must be \"FeatureCollection\").");
-            }
-            if (!root.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
-            {
-                throw new ImportException($"{name} has no \"features\" array.");
-            }
-
-            var srid = ReadCrs(root);
-            var serializer = new JsonSerializerOptions { Converters = { new GeoJsonConverterFactory(new GeometryFactory(new PrecisionModel(), srid)) } };
-            var total = features.GetArrayLength();
-            var read = new List<SourceFeature>(total);
-            var schema = new PropertySchema();
-            var seen = new Dictionary<string, int>(StringComparer.Ordinal);
-            var useFeatureIds = keyProperty is null && features.EnumerateArray().All(f => f.ValueKind == JsonValueKind.Object
-                && f.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number);
-            string? family = null;
-            var rejected = 0;
-            var position = 0;
-
-            foreach (var feature in features.EnumerateArray())
-            {
-                position++;
-                if (feature.ValueKind != JsonValueKind.Object
-                    || !feature.TryGetProperty("type", out var ft) || ft.ValueKind != JsonValueKind.String || ft.GetString() != "Feature")
-                {
-                    throw new ImportException($"Feature #{position} is not a GeoJSON Feature object.");
-                }
-
-                var properties = feature.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
-                if (feature.TryGetProperty("properties", out var pp) && pp.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
-                {
-                    throw new ImportException($"Feature #{position}: \"properties\" must be an object or null.");
-                }
-
-                var id = FeatureId(feature, properties, keyProperty, useFeatureIds, position);
-                if (seen.TryGetValue(id, out var first) && !mergeByKey)
-                {
-                    throw new ImportException(keyProperty is null
-                        ? $"Features #{first} and #{position} have the same id '{id}'."
-                        : $"Features #{first} and #{position} have the same {keyProperty} '{id}'. Import with merging by key to join parts of one feature.");
-                }
-                seen.TryAdd(id, position);
-
-                var geometry = ReadGeometry(feature, serializer, position);
-                if (geometry is null || geometry.IsEmpty)
-                {
-                    rejected++;
-                    continue;
-                }
-                var geometryFamily = Family(geometry)
-                    ?? throw new ImportException($"Feature #{position} has a {geometry.GeometryType}; only points, lines and polygons (and their Multi forms) can be a layer.");
-                if (family is null)
-                {
-                    family = geometryFamily;
-                }
-                else if (family != geometryFamily)
-                {
-                    throw new ImportException($"Feature #{position} is a {geometry.GeometryType} but earlier features are {family}s; a layer holds one kind of geometry.");
-                }
-                CheckCoordinates(geometry, srid, position);
-
-                var propertiesJson = properties.ValueKind == JsonValueKind.Object ? properties.GetRawText() : "{}";
-                if (properties.ValueKind == JsonValueKind.Object)
-                {
-                    schema.Observe(properties);
-                }
-                read.Add(new SourceFeature(position, id, propertiesJson, geometry));
-
-                if (total >= 20_000 && position % 10_000 == 0)
-                {
-                    progress?.Invoke(string.Create(CultureInfo.InvariantCulture, $"  read {position:N0} of {total:N0} features"));
-                }
-            }
-
-            if (read.Count == 0)
-            {
-                throw new ImportException($"{name} has no features with a geometry.");
-            }
-
-            var geometryType = family switch
-            {
-                "Point" => read.Any(f => f.Geometry is MultiPoint) ? "MultiPoint" : "Point",
-                "LineString" => "MultiLineString",
-                _ => "MultiPolygon",
-            };
-            return new GeoJsonSource
-            {
-                Srid = srid,
-                GeometryType = geometryType,
-                Features = read,
-                Properties = schema.ToList(),
-                Rejected = rejected,
-            };
+            return Read(document.RootElement, name, keyProperty, mergeByKey, progress);
         }
+    }
+
+    /// <summary>Checks a FeatureCollection already parsed (a file, or GeoJSON sent inline with a request);
+    /// <paramref name="name"/> is how messages refer to it, <paramref name="defaultSrid"/> the CRS when it names none.</summary>
+    public static GeoJsonSource Read(
+        JsonElement root, string name, string? keyProperty, bool mergeByKey, Action<string>? progress, int defaultSrid = 4326)
+    {
+        if (root.ValueKind != JsonValueKind.Object
+            || !root.TryGetProperty("type", out var type) || type.ValueKind != JsonValueKind.String
+            || type.GetString() != "FeatureCollection")
+        {
+            throw new ImportException($"{name} is not a GeoJSON FeatureCollection (its \"type\" must be \"FeatureCollection\").");
+        }
+        if (!root.TryGetProperty("features", out var features) || features.ValueKind != JsonValueKind.Array)
+        {
+            throw new ImportException($"{name} has no \"features\" array.");
+        }
+
+        var srid = ReadCrs(root, defaultSrid);
+        var serializer = new JsonSerializerOptions { Converters = { new GeoJsonConverterFactory(new GeometryFactory(new PrecisionModel(), srid)) } };
+        var total = features.GetArrayLength();
+        var read = new List<SourceFeature>(total);
+        var schema = new PropertySchema();
+        var seen = new Dictionary<string, int>(StringComparer.Ordinal);
+        var useFeatureIds = keyProperty is null && features.EnumerateArray().All(f => f.ValueKind == JsonValueKind.Object
+            && f.TryGetProperty("id", out var id) && id.ValueKind is JsonValueKind.String or JsonValueKind.Number);
+        string? family = null;
+        var rejected = 0;
+        var position = 0;
+
+        foreach (var feature in features.EnumerateArray())
+        {
+            position++;
+            if (feature.ValueKind != JsonValueKind.Object
+                || !feature.TryGetProperty("type", out var ft) || ft.ValueKind != JsonValueKind.String || ft.GetString() != "Feature")
+            {
+                throw new ImportException($"Feature #{position} is not a GeoJSON Feature object.");
+            }
+
+            var properties = feature.TryGetProperty("properties", out var p) && p.ValueKind == JsonValueKind.Object ? p : default;
+            if (feature.TryGetProperty("properties", out var pp) && pp.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+            {
+                throw new ImportException($"Feature #{position}: \"properties\" must be an object or null.");
+            }
+
+            var id = FeatureId(feature, properties, keyProperty, useFeatureIds, position);
+            if (seen.TryGetValue(id, out var first) && !mergeByKey)
+            {
+                throw new ImportException(keyProperty is null
+                    ? $"Features #{first} and #{position} have the same id '{id}'."
+                    : $"Features #{first} and #{position} have the same {keyProperty} '{id}'. Import with merging by key to join parts of one feature.");
+            }
+            seen.TryAdd(id, position);
+
+            var geometry = ReadGeometry(feature, serializer, position);
+            if (geometry is null || geometry.IsEmpty)
+            {
+                rejected++;
+                continue;
+            }
+            var geometryFamily = Family(geometry)
+                ?? throw new ImportException($"Feature #{position} has a {geometry.GeometryType}; only points, lines and polygons (and their Multi forms) can be a layer.");
+            if (family is null)
+            {
+                family = geometryFamily;
+            }
+            else if (family != geometryFamily)
+            {
+                throw new ImportException($"Feature #{position} is a {geometry.GeometryType} but earlier features are {family}s; a layer holds one kind of geometry.");
+            }
+            CheckCoordinates(geometry, srid, position);
+
+            var propertiesJson = properties.ValueKind == JsonValueKind.Object ? properties.GetRawText() : "{}";
+            if (properties.ValueKind == JsonValueKind.Object)
+            {
+                schema.Observe(properties);
+            }
+            read.Add(new SourceFeature(position, id, propertiesJson, geometry));
+
+            if (total >= 20_000 && position % 10_000 == 0)
+            {
+                progress?.Invoke(string.Create(CultureInfo.InvariantCulture, $"  read {position:N0} of {total:N0} features"));
+            }
+        }
+
+        if (read.Count == 0)
+        {
+            throw new ImportException($"{name} has no features with a geometry.");
+        }
+
+        var geometryType = family switch
+        {
+            "Point" => read.Any(f => f.Geometry is MultiPoint) ? "MultiPoint" : "Point",
+            "LineString" => "MultiLineString",
+            _ => "MultiPolygon",
+        };
+        return new GeoJsonSource
+        {
+            Srid = srid,
+            GeometryType = geometryType,
+            Features = read,
+            Properties = schema.ToList(),
+            Rejected = rejected,
+        };
     }
 
     public static string FamilyOf(string geometryType) => geometryType switch
@@ -149,11 +156,11 @@ public sealed class GeoJsonSource
 
     /// <summary>RFC 7946 files have no "crs" member and are WGS 84 lon/lat. Older files name their CRS; GeoJSON
     /// coordinates are x (easting, longitude) first whatever that name says, as GDAL reads them too.</summary>
-    private static int ReadCrs(JsonElement root)
+    private static int ReadCrs(JsonElement root, int defaultSrid)
     {
         if (!root.TryGetProperty("crs", out var crs) || crs.ValueKind == JsonValueKind.Null)
         {
-            return 4326;
+            return defaultSrid;
         }
         if (crs.ValueKind == JsonValueKind.Object
             && crs.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "name"

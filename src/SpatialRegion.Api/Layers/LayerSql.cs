@@ -131,7 +131,8 @@ public static class LayerSql
         return $"json_build_object({string.Join(", ", pairs)})::text";
     }
 
-    private static string Where(Layer layer, FeatureFilter filter, NpgsqlParameterCollection parameters)
+    /// <summary>" WHERE layer_id = … AND …" for a layer and a filter; the analyses use it to read their layer inputs.</summary>
+    public static string Where(Layer layer, FeatureFilter filter, NpgsqlParameterCollection parameters)
     {
         var sql = new StringBuilder(" WHERE layer_id = ").Append(Add(parameters, layer.Id, NpgsqlDbType.Text));
         if (filter.Bbox is { } bbox)

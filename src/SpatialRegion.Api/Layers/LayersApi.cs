@@ -217,7 +217,7 @@ public static class LayersApi
         }
     }
 
-    private static Dictionary<string, string> ContentCrsHeader(int srid) => new()
+    internal static Dictionary<string, string> ContentCrsHeader(int srid) => new()
     {
         ["Content-Crs"] = $"<{(srid == 4326 ? CrsReference.Crs84Uri : new CrsReference(srid, CrsForm.HttpUri).Uri)}>",
     };
@@ -225,7 +225,7 @@ public static class LayersApi
     private static ProblemHttpResult UnknownLayer(string layerId) =>
         Problems.NotFound($"There is no layer '{layerId}'. GET /api/layers lists the layers.");
 
-    private static LayerSummary Summarise(HttpRequest request, Layer l)
+    internal static LayerSummary Summarise(HttpRequest request, Layer l)
     {
         var self = $"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(l.Id)}";
         return new LayerSummary(
@@ -236,23 +236,29 @@ public static class LayersApi
             [new Link("self", self, "application/json"), new Link("items", self + "/features", GeoJson, "Features as GeoJSON")]);
     }
 
+    /// <summary>RFC 7946 removed "crs"; GDAL and QGIS still read it, and without it a file saved from a response
+    /// in another CRS would be taken for WGS 84.</summary>
+    internal static void WriteCrsMember(Utf8JsonWriter json, int srid)
+    {
+        if (srid == 4326)
+        {
+            return;
+        }
+        json.WriteStartObject("crs"u8);
+        json.WriteString("type"u8, "name"u8);
+        json.WriteStartObject("properties"u8);
+        json.WriteString("name"u8, new CrsReference(srid, CrsForm.Urn).Urn);
+        json.WriteEndObject();
+        json.WriteEndObject();
+    }
+
     /// <summary>FeatureCollection members of the REST API: numberMatched, numberReturned, and self/next/prev links.</summary>
     private sealed class RestEnvelope(HttpRequest request, FeatureQuery query) : IFeatureCollectionEnvelope
     {
         public void WriteHead(Utf8JsonWriter json, long numberMatched)
         {
             json.WriteString("type"u8, "FeatureCollection"u8);
-            if (query.Output.Srid != 4326)
-            {
-                // RFC 7946 removed "crs"; GDAL and QGIS still read it, and without it a file saved from this
-                // response would be taken for WGS 84.
-                json.WriteStartObject("crs"u8);
-                json.WriteString("type"u8, "name"u8);
-                json.WriteStartObject("properties"u8);
-                json.WriteString("name"u8, new CrsReference(query.Output.Srid, CrsForm.Urn).Urn);
-                json.WriteEndObject();
-                json.WriteEndObject();
-            }
+            WriteCrsMember(json, query.Output.Srid);
             json.WriteNumber("numberMatched"u8, numberMatched);
         }
 

@@ -1,0 +1,135 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using SpatialRegion.Api.Auth;
+using SpatialRegion.Api.Http;
+using SpatialRegion.Api.Import;
+using SpatialRegion.Api.Layers;
+
+namespace SpatialRegion.Api.Analysis;
+
+/// <summary>The analysis endpoints: overlays, spatial joins and areal interpolation over any layers or inline GeoJSON,
+/// streamed back as GeoJSON or saved as layers of kind "analysis" (editor role), which can be listed and deleted.</summary>
+public static class AnalysisApi
+{
+    public delegate Task<AnalysisPlan> PlanReader(JsonElement body, LayerCatalog catalog, AnalysisOptions options, CancellationToken ct);
+
+    public static RouteGroupBuilder MapAnalysisApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/analysis").WithTags("Analysis");
+
+        api.MapPost("/overlay", Overlay).WithName("Overlay")
+            .WithSummary("Intersect, unite, subtract, identity or clip two inputs (layers or inline GeoJSON).")
+            .WithDescription("Each result feature carries its area (m²) or length (m) and its share of the A and B features it came from.")
+            .AnalysisEndpoint<AnalysisSchemas.OverlayRequest>();
+        api.MapPost("/spatial-join", SpatialJoin).WithName("SpatialJoin")
+            .WithSummary("Summarise features of one or more layers per polygon of another: count, sum, mean, min, max, ratios.")
+            .WithDescription("For instance tätort population and number of tätorter per municipality, or health facilities per 10 000 inhabitants.")
+            .AnalysisEndpoint<AnalysisSchemas.SpatialJoinRequest>();
+        api.MapPost("/interpolate", Interpolate).WithName("Interpolate")
+            .WithSummary("Areal interpolation of values per source polygon onto target polygons, by area or by population.")
+            .WithDescription("Extensive variables (counts) keep their totals; intensive ones (rates) become weighted means.")
+            .AnalysisEndpoint<AnalysisSchemas.InterpolationRequest>();
+
+        api.MapGet("/results", ListResults).WithName("ListAnalysisResults")
+            .WithSummary("Saved analysis results: layers of kind \"analysis\" with their provenance.");
+        api.MapGet("/results/{layerId}", GetResult).WithName("GetAnalysisResult")
+            .WithSummary("One saved analysis result with its provenance (inputs, their versions, parameters, time).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapDelete("/results/{layerId}", DeleteResult).WithName("DeleteAnalysisResult")
+            .WithSummary("Delete a saved analysis result (editor role). Imported and indicator layers cannot be deleted here.")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .RequireAuthorization(AuthPolicies.Editor);
+        return api;
+    }
+
+    /// <summary>What every analysis endpoint takes and answers: JSON in; GeoJSON out, or the saved layer (201) with save_as.</summary>
+    private static RouteHandlerBuilder AnalysisEndpoint<TRequest>(this RouteHandlerBuilder endpoint) where TRequest : notnull => endpoint
+        .Accepts<TRequest>("application/json", "application/geo+json")
+        .Produces(StatusCodes.Status200OK, contentType: LayersApi.GeoJson)
+        .Produces<LayersApi.LayerSummary>(StatusCodes.Status201Created)
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status404NotFound)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+
+    private static async Task<Ok<LayersApi.LayerList>> ListResults(HttpRequest request, LayerCatalog catalog, CancellationToken ct)
+    {
+        var layers = await catalog.AllAsync(ct);
+        return TypedResults.Ok(new LayersApi.LayerList(
+            layers.Where(l => l.Kind == LayerKinds.Analysis).Select(l => LayersApi.Summarise(request, l)).ToList()));
+    }
+
+    private static async Task<Results<Ok<LayersApi.LayerSummary>, ProblemHttpResult>> GetResult(
+        string layerId, HttpRequest request, LayerCatalog catalog, CancellationToken ct) =>
+        await catalog.FindAsync(layerId, ct) is { Kind: LayerKinds.Analysis } layer
+            ? TypedResults.Ok(LayersApi.Summarise(request, layer))
+            : NoSuchResult(layerId);
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteResult(
+        string layerId, LayerCatalog catalog, LayerImporter importer, CancellationToken ct)
+    {
+        if (await catalog.FindAsync(layerId, ct) is not { Kind: LayerKinds.Analysis })
+        {
+            return NoSuchResult(layerId);
+        }
+        return await importer.DeleteAsync(layerId, ct) ? TypedResults.NoContent() : NoSuchResult(layerId);
+    }
+
+    private static ProblemHttpResult NoSuchResult(string layerId) =>
+        Problems.NotFound($"There is no saved analysis result '{layerId}'. GET /api/analysis/results lists them.");
+
+    private static Task<IResult> Overlay(HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options) =>
+        RunAsync(context, runner, catalog, options.Value, OverlayAnalysis.ReadAsync);
+
+    private static Task<IResult> SpatialJoin(HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options) =>
+        RunAsync(context, runner, catalog, options.Value, SpatialJoinAnalysis.ReadAsync);
+
+    private static Task<IResult> Interpolate(HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options) =>
+        RunAsync(context, runner, catalog, options.Value, InterpolationAnalysis.ReadAsync);
+
+    private static async Task<IResult> RunAsync(
+        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, AnalysisOptions options, PlanReader read)
+    {
+        var ct = context.RequestAborted;
+        try
+        {
+            AnalysisPlan plan;
+            using (var body = await RequestBody.ReadAsync(context.Request, options.MaxRequestBytes, ct))
+            {
+                plan = await read(body.RootElement, catalog, options, ct);
+            }
+            if (plan.SaveAs is not null)
+            {
+                // Computing is open to everyone; keeping the result as a layer is writing data.
+                var authorization = await context.RequestServices.GetRequiredService<IAuthorizationService>()
+                    .AuthorizeAsync(context.User, AuthPolicies.Editor);
+                if (!authorization.Succeeded)
+                {
+                    return context.User.Identity?.IsAuthenticated == true ? TypedResults.Forbid() : TypedResults.Challenge();
+                }
+            }
+            return await runner.RunAsync(plan, context.Request, ct);
+        }
+        catch (InvalidQueryException e)
+        {
+            return Problems.BadRequest(e.Message, e.Parameter);
+        }
+        catch (AnalysisException e)
+        {
+            return Problem(e);
+        }
+    }
+
+    private static IResult Problem(AnalysisException e) => TypedResults.Problem(
+        detail: e.Message,
+        statusCode: e.Status,
+        title: e.Title,
+        extensions: e.Parameter is null ? null : new Dictionary<string, object?> { ["parameter"] = e.Parameter });
+}
