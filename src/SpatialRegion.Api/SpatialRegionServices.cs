@@ -5,8 +5,11 @@ using Scalar.AspNetCore;
 using SpatialRegion.Api.Analysis;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
+using SpatialRegion.Api.Indicators;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Http;
+using SpatialRegion.Api.Jobs;
+using SpatialRegion.Api.Jobs.Sources;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Ogc;
 using SpatialRegion.Api.Wfs;
@@ -35,6 +38,17 @@ public static class SpatialRegionServices
         services.AddSingleton<LayerValidity>();
         services.AddSingleton<AnalysisRunner>();
         services.AddSingleton<ApiKeyStore>();
+        services.AddSingleton<IndicatorLayers>();
+        services.AddSingleton<IndicatorCatalogue>();
+        services.AddSingleton<IndicatorValueWriter>();
+        services.AddSingleton<IndicatorSeeds>();
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<JobsOptions>, JobsOptionsValidator>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddIndicatorSources();
+        services.AddSingleton<JobRunStore>();
+        services.AddSingleton<JobRunner>();
+        services.AddSingleton<JobScheduler>();
         return services;
     }
 
@@ -44,7 +58,9 @@ public static class SpatialRegionServices
         builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
         // Registered before the catalogue listener, so the schema exists before anything reads the registry.
         builder.Services.AddHostedService<MigrationService>();
+        builder.Services.AddHostedService<IndicatorCatalogueStartup>();
         builder.Services.AddHostedService<LayerCatalogListener>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
         builder.Services.AddContentCoding();
         builder.Services.AddOgcApi();
         builder.Services.AddProblemDetails();
@@ -76,6 +92,8 @@ public static class SpatialRegionServices
         app.MapApiKeysApi();
         app.MapOgcApi();
         app.MapWfs();
+        app.MapIndicatorsApi();
+        app.MapJobsApi();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");

@@ -1,5 +1,6 @@
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
+using SpatialRegion.Api.Indicators;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
 
@@ -16,13 +17,17 @@ public static class CommandLine
 
           (no command)                 serve the HTTP API
           migrate                      apply schema migrations
-          setup                        migrate, then import the default layers that are missing
+          setup                        migrate, then import the default layers that are missing and load
+                                       the shipped indicators that have no values yet
           import-defaults [--force] [--only id,id]
                                        import the default layers of data/layers.json (--force: all, replacing)
           import <layer-id> <file.geojson> [--key <property>] [--merge] [--title <text>]
                  [--description <text>] [--source <text>] [--licence <text>]
                                        import a GeoJSON FeatureCollection as a new or replacing layer
           delete-layer <layer-id>      remove a layer and its features
+          load-indicators [--force] [--only id,id]
+                                       load the shipped indicators' values from the statistics files of the
+                                       data directory (--force: also those that have values; only changes are written)
           layers                       list the layers in the registry
           create-api-key <name> --role editor|admin
                                        create an API key for callers that write; it is printed once
@@ -33,7 +38,10 @@ public static class CommandLine
         """;
 
     private static readonly string[] Commands =
-        ["migrate", "setup", "import-defaults", "import", "delete-layer", "layers", "create-api-key", "revoke-api-key", "api-keys", "help", "--help", "-h"];
+    [
+        "migrate", "setup", "import-defaults", "import", "delete-layer", "layers", "load-indicators", "create-api-key", "revoke-api-key",
+        "api-keys", "help", "--help", "-h",
+    ];
 
     public static bool IsCommand(string[] args) => args.Length > 0 && Commands.Contains(args[0]);
 
@@ -88,6 +96,18 @@ public static class CommandLine
                         var only = options.Named.TryGetValue("only", out var list) ? list.Split(',', StringSplitOptions.TrimEntries) : null;
                         var reports = await defaults.ImportAsync(onlyMissing, only, Print, ct);
                         Print(reports.Count == 0 ? "All default layers are present." : $"Imported {reports.Count} layer(s).");
+                        if (args[0] == "setup")
+                        {
+                            await LoadIndicatorsAsync(services, onlyMissing: true, null, Print, ct);
+                        }
+                        return 0;
+                    }
+
+                case "load-indicators":
+                    {
+                        await migrator.MigrateAsync(ct);
+                        var only = options.Named.TryGetValue("only", out var list) ? list.Split(',', StringSplitOptions.TrimEntries) : null;
+                        await LoadIndicatorsAsync(services, onlyMissing: !options.Flags.Contains("force"), only, Print, ct);
                         return 0;
                     }
 
@@ -182,6 +202,15 @@ public static class CommandLine
             await Console.Error.WriteLineAsync("Failed: " + e.Message);
             return 1;
         }
+    }
+
+    private static async Task LoadIndicatorsAsync(
+        IServiceProvider services, bool onlyMissing, IReadOnlyCollection<string>? only, Action<string> print, CancellationToken ct)
+    {
+        var changed = await services.GetRequiredService<IndicatorCatalogue>().SyncShippedAsync(ct);
+        print($"Indicator catalogue: {IndicatorCatalogue.Shipped.Count} shipped, {changed} added or updated.");
+        var reports = await services.GetRequiredService<IndicatorSeeds>().LoadAsync(onlyMissing, only, print, ct);
+        print(reports.Count == 0 ? "All shipped indicators have values." : $"Loaded values of {reports.Count} indicator(s).");
     }
 
     private sealed record Options(List<string> Positional, Dictionary<string, string> Named, HashSet<string> Flags)

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
+using SpatialRegion.Api.Indicators;
 
 [assembly: AssemblyFixture(typeof(SpatialRegion.IntegrationTests.Infrastructure.PostgisFixture))]
 
@@ -59,6 +60,7 @@ public sealed class PostgisFixture : IAsyncLifetime
         // Starting the host runs the migrations, as in production.
         _ = App.Server;
         await App.Services.GetRequiredService<DefaultLayers>().ImportAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
+        await App.Services.GetRequiredService<IndicatorSeeds>().LoadAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
         var keys = App.Services.GetRequiredService<ApiKeyStore>();
         _keys[ApiRole.Editor] = await keys.CreateAsync("tests-editor", ApiRoles.Editor, CancellationToken.None);
         _keys[ApiRole.Admin] = await keys.CreateAsync("tests-admin", ApiRoles.Admin, CancellationToken.None);
@@ -98,5 +100,7 @@ public sealed class SpatialRegionApp(string connectionString) : WebApplicationFa
         builder.UseSetting("ConnectionStrings:Postgis", connectionString);
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
         builder.UseSetting("Logging:LogLevel:Npgsql", "Warning");
+        // Refresh jobs never reach the real Kolada or SCB from tests; job tests start their own app against a fake server.
+        builder.UseSetting("Jobs:SchedulerEnabled", "false");
     }
 }

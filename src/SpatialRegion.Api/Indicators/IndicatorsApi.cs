@@ -1,0 +1,180 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Npgsql;
+using SpatialRegion.Api.Auth;
+using SpatialRegion.Api.Http;
+using SpatialRegion.Api.Layers;
+
+namespace SpatialRegion.Api.Indicators;
+
+/// <summary>The indicator catalogue, values as JSON or CSV, uploads, and choropleth maps.</summary>
+public static class IndicatorsApi
+{
+    public const string CsvType = "text/csv";
+
+    public static RouteGroupBuilder MapIndicatorsApi(this IEndpointRouteBuilder routes)
+    {
+        var api = routes.MapGroup("/api/indicators").WithTags("Indicators");
+
+        api.MapGet("/", ListIndicators).WithName("ListIndicators")
+            .WithSummary("The indicator catalogue.");
+        api.MapGet("/{indicatorId}", GetIndicator).WithName("GetIndicator")
+            .WithSummary("One indicator: titles, unit, source and reference, area levels, period type, licence.");
+        api.MapMethods("/{indicatorId}/values", [HttpMethods.Get, HttpMethods.Head], IndicatorValuesEndpoint.GetValues).WithName("GetIndicatorValues")
+            .WithSummary("Values of an indicator as JSON, or CSV with Accept: text/csv.")
+            .WithDescription("Filters: area (comma-separated codes), level, from and to (periods, inclusive), gender (T, K, M or all; default T).")
+            .Produces(StatusCodes.Status200OK, contentType: "application/json")
+            .Produces(StatusCodes.Status200OK, contentType: CsvType)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapMethods("/{indicatorId}/map", [HttpMethods.Get, HttpMethods.Head], ChoroplethEndpoint.GetMap).WithName("GetIndicatorMap")
+            .WithSummary("A GeoJSON choropleth: each area with its value, class and the change since change_from; class breaks at the top.")
+            .WithDescription("period (default: the latest), classes (1-12, default 5), method (quantile, equal, jenks), change_from (a period), "
+                + "classify (value, change or change_percent), gender (T, K, M), level, county (e.g. 23), crs.")
+            .Produces(StatusCodes.Status200OK, contentType: LayersApi.GeoJson)
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
+        var writes = api.MapGroup("/").RequireAuthorization(AuthPolicies.Editor);
+        writes.MapPost("/", CreateIndicator).WithName("CreateIndicator")
+            .WithSummary("Adds an indicator to the catalogue (editor).");
+        writes.MapPut("/{indicatorId}", PutIndicator).WithName("PutIndicator")
+            .WithSummary("Creates or replaces an indicator's definition (editor). Its values stay.");
+        writes.MapDelete("/{indicatorId}", DeleteIndicator).WithName("DeleteIndicator")
+            .WithSummary("Removes an indicator with its values and its layer (editor).");
+        writes.MapPost("/{indicatorId}/values", IndicatorValuesEndpoint.PostValues).WithName("PostIndicatorValues")
+            .WithSummary("Uploads values as CSV (text/csv) or JSON (editor): checked in full, written in one transaction.")
+            .WithDescription("CSV header: area,period,value[,gender][,status]. JSON: [{\"area\",\"period\",\"value\",\"gender\",\"status\"}]. "
+                + "Answers the counts of inserted, updated and unchanged values; any bad row gives 400 naming it, and nothing is stored.")
+            .Accepts<string>(CsvType, "application/json")
+            .ProducesProblem(StatusCodes.Status400BadRequest)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        return api;
+    }
+
+    public sealed record IndicatorList(IReadOnlyList<IndicatorResource> Indicators);
+
+    public sealed record IndicatorResource(
+        string Id, IndicatorTitle Title, string Unit, string Description, string Source, IndicatorSourceReference SourceReference,
+        IReadOnlyList<string> AreaLevels, string PeriodType, bool DividedByGender, int Decimals, string Licence, string Attribution,
+        string DefinedIn, long Version, DateTimeOffset UpdatedAt, string LayerId, IReadOnlyList<LayersApi.Link> Links);
+
+    private static async Task<Ok<IndicatorList>> ListIndicators(HttpRequest request, IndicatorCatalogue catalogue, CancellationToken ct) =>
+        TypedResults.Ok(new IndicatorList((await catalogue.ListAsync(ct)).Select(i => Resource(request, i)).ToList()));
+
+    private static async Task<Results<Ok<IndicatorResource>, ProblemHttpResult>> GetIndicator(
+        string indicatorId, HttpRequest request, IndicatorCatalogue catalogue, CancellationToken ct) =>
+        await catalogue.FindAsync(indicatorId, ct) is { } indicator ? TypedResults.Ok(Resource(request, indicator)) : UnknownIndicator(indicatorId);
+
+    private static async Task<IResult> CreateIndicator(HttpRequest request, IndicatorCatalogue catalogue, CancellationToken ct)
+    {
+        var (definition, problem) = await ReadDefinitionAsync(request, null, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var write = await catalogue.SaveAsync(definition!, mustBeNew: true, ct);
+        return write.Outcome == CatalogueWriteOutcome.AlreadyExists
+            ? TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict",
+                detail: $"Indicator '{definition!.Id}' exists; PUT /api/indicators/{definition.Id} replaces it.")
+            : TypedResults.Created($"/api/indicators/{write.Indicator.Id}", Resource(request, write.Indicator));
+    }
+
+    private static async Task<IResult> PutIndicator(string indicatorId, HttpRequest request, IndicatorCatalogue catalogue, CancellationToken ct)
+    {
+        var (definition, problem) = await ReadDefinitionAsync(request, indicatorId, ct);
+        if (problem is not null)
+        {
+            return problem;
+        }
+        var write = await catalogue.SaveAsync(definition!, mustBeNew: false, ct);
+        return write.Outcome switch
+        {
+            CatalogueWriteOutcome.ConflictsWithValues => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Conflict", detail: write.Conflict),
+            CatalogueWriteOutcome.Created => TypedResults.Created($"/api/indicators/{write.Indicator.Id}", Resource(request, write.Indicator)),
+            _ => TypedResults.Ok(Resource(request, write.Indicator)),
+        };
+    }
+
+    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteIndicator(string indicatorId, IndicatorCatalogue catalogue, CancellationToken ct) =>
+        await catalogue.DeleteAsync(indicatorId, ct) ? TypedResults.NoContent() : UnknownIndicator(indicatorId);
+
+    private static async Task<(IndicatorDefinition?, IResult?)> ReadDefinitionAsync(HttpRequest request, string? routeId, CancellationToken ct)
+    {
+        if (!request.HasJsonContentType())
+        {
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: "Send the indicator as application/json."));
+        }
+        IndicatorDefinition? definition;
+        try
+        {
+            definition = await JsonSerializer.DeserializeAsync<IndicatorDefinition>(request.Body, IndicatorJson.Options, ct);
+        }
+        catch (JsonException e)
+        {
+            return (null, Problems.BadRequest($"The body is not a valid indicator: {e.Message}"));
+        }
+        if (definition is null)
+        {
+            return (null, Problems.BadRequest("The body is empty."));
+        }
+        if (routeId is not null && definition.Id is null)
+        {
+            definition = definition with { Id = routeId };
+        }
+        var errors = definition.Validate();
+        if (routeId is not null && definition.Id != routeId)
+        {
+            errors["id"] = [$"The body's id '{definition.Id}' differs from the address's '{routeId}'."];
+        }
+        if (definition.Seed is not null)
+        {
+            errors["seed"] = ["Seed files belong in data/indicators.json; upload values with POST /api/indicators/{id}/values."];
+        }
+        return errors.Count > 0 ? (null, TypedResults.ValidationProblem(errors, title: "Invalid indicator")) : (definition, null);
+    }
+
+    public static IndicatorResource Resource(HttpRequest request, Indicator i)
+    {
+        var self = $"{RequestUrls.Base(request)}/api/indicators/{Uri.EscapeDataString(i.Id)}";
+        var layer = $"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(i.LayerId)}";
+        return new IndicatorResource(
+            i.Id, new IndicatorTitle(i.TitleSv, i.TitleEn), i.Unit, i.Description, i.Source, i.SourceReference, i.AreaLevels,
+            PeriodTypes.ToName(i.PeriodType), i.DividedByGender, i.Decimals, i.Licence, i.Attribution, i.DefinedIn, i.Version, i.UpdatedAt,
+            i.LayerId,
+            [
+                new("self", self, "application/json"),
+                new("values", self + "/values", "application/json", "Values as JSON"),
+                new("values", self + "/values", CsvType, "Values as CSV"),
+                new("map", self + "/map", LayersApi.GeoJson, "Choropleth of the latest period"),
+                new("layer", layer, "application/json", "The indicator as a layer: one feature per area and period"),
+            ]);
+    }
+
+    public static ProblemHttpResult UnknownIndicator(string id) =>
+        Problems.NotFound($"There is no indicator '{id}'. GET /api/indicators lists them.");
+
+    /// <summary>Rejects query parameters this endpoint does not know, naming the allowed ones.</summary>
+    public static void RejectUnknown(IQueryCollection query, string[] allowed)
+    {
+        foreach (var name in query.Keys)
+        {
+            if (!allowed.Contains(name))
+            {
+                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
+            }
+        }
+    }
+
+    public static string ETag(string kind, Indicator indicator, string extra = "") =>
+        $"W/\"{kind}-{indicator.Id}-{indicator.Version.ToString(CultureInfo.InvariantCulture)}{extra}\"";
+
+    internal static UTF8Encoding Utf8 { get; } = new(encoderShouldEmitUTF8Identifier: false);
+
+    internal static async Task<NpgsqlDataReader> ExecuteAsync(NpgsqlCommand cmd, CancellationToken ct) =>
+        await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+}
