@@ -4,16 +4,9 @@
 # computing (Server-Timing), and EXPLAIN ANALYZE of the statements that dominate. Sourced by scripts/bench.sh;
 # run on its own it starts the service itself. Aims on a 2-core machine: all 290 municipalities × 60 FA
 # regions under 2 s, a municipal indicator onto the 67 local labour markets under 1 s.
-if [ -z "${BENCH_URL:-}" ] || ! curl -sf "$BENCH_URL/health/ready" >/dev/null 2>&1; then
-  set -euo pipefail
-  ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  export BENCH_ROOT=$ROOT
-  # shellcheck source=../lib/bench.sh
-  source "$ROOT/scripts/lib/bench.sh"
-  bench_start "$ROOT"
-  trap bench_stop EXIT
-  log "service on $BENCH_URL"
-fi
+# shellcheck source=../lib/bench.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench.sh"
+bench_attach_or_start
 BENCH_RUNS=${BENCH_RUNS:-5}
 analysis_state=$(local_state_dir "${BENCH_ROOT:?}")
 analysis_psql() { pg_psql "$analysis_state" -d spatialregion -qtA "$@"; }

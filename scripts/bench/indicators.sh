@@ -5,18 +5,10 @@
 # (bench-synthetic: 290 municipalities x 2015-2024, made-up numbers) through the API first, with an editor key
 # it creates, and deletes both afterwards. Sourced by scripts/bench.sh; run on its own it starts the service
 # itself and then measures once more with the response cache switched off (every request rendered from PostGIS).
-standalone=
-if [ -z "${BENCH_URL:-}" ] || ! curl -sf "$BENCH_URL/health/ready" >/dev/null 2>&1; then
-  set -euo pipefail
-  ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  export BENCH_ROOT=$ROOT
-  # shellcheck source=../lib/bench.sh
-  source "$ROOT/scripts/lib/bench.sh"
-  bench_start "$ROOT"
-  trap bench_stop EXIT
-  standalone=1
-  log "service on $BENCH_URL, wrk ${BENCH_DURATION} with $BENCH_CONNECTIONS connections"
-fi
+# shellcheck source=../lib/bench.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench.sh"
+bench_attach_or_start
+standalone=$BENCH_STANDALONE
 root=${BENCH_ROOT:?}
 api=$root/src/SpatialRegion.Api
 

@@ -3,16 +3,9 @@
 # against the Release service on its own port. Sourced by scripts/bench.sh after the REST cases; run on its own
 # it starts the service itself. Targets on a 2-core machine: the page of 10 at 1500 req/s or more, all 290
 # municipalities at 100 req/s or more, and a CQL2-filtered page no slower than half the unfiltered one.
-if [ -z "${BENCH_URL:-}" ] || ! curl -sf "$BENCH_URL/health/ready" >/dev/null 2>&1; then
-  set -euo pipefail
-  ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  export BENCH_ROOT=$ROOT
-  # shellcheck source=../lib/bench.sh
-  source "$ROOT/scripts/lib/bench.sh"
-  bench_start "$ROOT"
-  trap bench_stop EXIT
-  log "service on $BENCH_URL, wrk ${BENCH_DURATION} with $BENCH_CONNECTIONS connections"
-fi
+# shellcheck source=../lib/bench.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench.sh"
+bench_attach_or_start
 
 ogc_items="$BENCH_URL/ogc/collections/municipalities/items"
 # LAN_KOD = '23' AND KOMMUNNAMN LIKE '%s%', as QGIS would push it down.

@@ -7,16 +7,9 @@
 # Each format is measured twice: repeating one URL, as many clients loading the same layer do (the rendered
 # response is then served from the cache kept per layer version and URL), and with a URL no request has used
 # before (a parameter the WFS ignores), so that every response is streamed from PostGIS again.
-if [ -z "${BENCH_URL:-}" ] || ! curl -sf "$BENCH_URL/health/ready" >/dev/null 2>&1; then
-  set -euo pipefail
-  ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-  export BENCH_ROOT=$ROOT
-  # shellcheck source=../lib/bench.sh
-  source "$ROOT/scripts/lib/bench.sh"
-  bench_start "$ROOT"
-  trap bench_stop EXIT
-  log "service on $BENCH_URL, wrk ${BENCH_DURATION} with $BENCH_CONNECTIONS connections"
-fi
+# shellcheck source=../lib/bench.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench.sh"
+bench_attach_or_start
 
 wfs_all="$BENCH_URL/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=sr:municipalities"
 

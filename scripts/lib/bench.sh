@@ -19,7 +19,8 @@ bench_start() {
   dotnet build "$root/src/SpatialRegion.Api" -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
   (cd "$root/src/SpatialRegion.Api" && dotnet bin/Release/net10.0/SpatialRegion.Api.dll setup >/dev/null)
   port_in_use "$BENCH_PORT" && die "port $BENCH_PORT is in use; set BENCH_PORT"
-  (cd "$root/src/SpatialRegion.Api" && ASPNETCORE_URLS=$BENCH_URL Logging__LogLevel__Default=Warning \
+  # No scheduled refresh may reach SCB or Kolada in the middle of a measurement.
+  (cd "$root/src/SpatialRegion.Api" && ASPNETCORE_URLS=$BENCH_URL Logging__LogLevel__Default=Warning Jobs__SchedulerEnabled=false \
     exec dotnet bin/Release/net10.0/SpatialRegion.Api.dll >"${TMPDIR:-/tmp}/spatialregion-bench.log" 2>&1) &
   BENCH_PID=$!
   for _ in $(seq 1 120); do
@@ -27,6 +28,22 @@ bench_start() {
     sleep 0.5
   done
   die "the service did not become ready; see ${TMPDIR:-/tmp}/spatialregion-bench.log"
+}
+
+# bench_attach_or_start: for scripts/bench/*.sh. Sourced by scripts/bench.sh they measure the service it started;
+# run on their own they start one (BENCH_STANDALONE=1) and stop it on exit.
+bench_attach_or_start() {
+  BENCH_STANDALONE=
+  if [ -n "${BENCH_PID:-}" ] && curl -sf "$BENCH_URL/health/ready" >/dev/null 2>&1; then
+    return 0
+  fi
+  set -euo pipefail
+  BENCH_ROOT=${BENCH_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+  export BENCH_ROOT
+  bench_start "$BENCH_ROOT"
+  trap bench_stop EXIT
+  BENCH_STANDALONE=1
+  log "service on $BENCH_URL, wrk ${BENCH_DURATION} with $BENCH_CONNECTIONS connections"
 }
 
 bench_stop() { [ -n "${BENCH_PID:-}" ] && kill "$BENCH_PID" 2>/dev/null && wait "$BENCH_PID" 2>/dev/null; BENCH_PID=; }

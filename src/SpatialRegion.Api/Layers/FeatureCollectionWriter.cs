@@ -27,13 +27,24 @@ public sealed class FeatureCollectionWriter : IDisposable
 
     public Utf8JsonWriter Json => _json;
 
-    /// <summary>Writes features from the reader into the already open "features" array; returns how many.</summary>
+    /// <summary>Writes features from the reader into the already open "features" array; returns how many.
+    /// Properties and geometry are read as the UTF-8 bytes PostgreSQL sends and written as they are, never
+    /// decoded into .NET strings (a municipality layer is megabytes of coordinates).</summary>
     public async Task<int> WriteFeaturesAsync(NpgsqlDataReader reader, CancellationToken ct)
     {
         var count = 0;
+        using var properties = new RowBuffer();
+        using var geometry = new RowBuffer();
         while (await reader.ReadAsync(ct))
         {
-            WriteFeature(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+            var id = reader.GetString(0);
+            await properties.ReadAsync(reader, 1, ct);
+            var hasGeometry = !await reader.IsDBNullAsync(2, ct);
+            if (hasGeometry)
+            {
+                await geometry.ReadAsync(reader, 2, ct);
+            }
+            WriteFeature(id, properties.Span, hasGeometry ? geometry.Span : null);
             count++;
             if (_buffer.WrittenCount >= ChunkBytes)
             {
@@ -41,6 +52,58 @@ public sealed class FeatureCollectionWriter : IDisposable
             }
         }
         return count;
+    }
+
+    private void WriteFeature(string id, ReadOnlySpan<byte> propertiesJson, ReadOnlySpan<byte> geometryJson)
+    {
+        _json.WriteStartObject();
+        _json.WriteString("type"u8, "Feature"u8);
+        _json.WriteString("id"u8, _featureId is null ? id : _featureId(id));
+        _json.WritePropertyName("geometry"u8);
+        if (geometryJson.IsEmpty)
+        {
+            _json.WriteNullValue();
+        }
+        else
+        {
+            _json.WriteRawValue(geometryJson, skipInputValidation: true);
+        }
+        _json.WritePropertyName("properties"u8);
+        _json.WriteRawValue(propertiesJson, skipInputValidation: true);
+        _json.WriteEndObject();
+    }
+
+    /// <summary>One column of the current row as bytes, in a pooled buffer reused row after row.</summary>
+    private sealed class RowBuffer : IDisposable
+    {
+        private byte[] _bytes = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        private int _length;
+
+        public ReadOnlySpan<byte> Span => _bytes.AsSpan(0, _length);
+
+        public async ValueTask ReadAsync(NpgsqlDataReader reader, int column, CancellationToken ct)
+        {
+            _length = 0;
+            await using var stream = await reader.GetStreamAsync(column, ct);
+            while (true)
+            {
+                if (_length == _bytes.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(_bytes.Length * 2);
+                    _bytes.AsSpan(0, _length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(_bytes);
+                    _bytes = larger;
+                }
+                var read = await stream.ReadAsync(_bytes.AsMemory(_length), ct);
+                if (read == 0)
+                {
+                    return;
+                }
+                _length += read;
+            }
+        }
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_bytes);
     }
 
     public void WriteFeature(string id, string propertiesJson, string? geometryJson)

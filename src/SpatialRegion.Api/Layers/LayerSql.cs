@@ -59,9 +59,19 @@ public static class LayerSql
         return cmd;
     }
 
+    /// <summary>The rendering kept with each feature (schema 0040): GeoJSON, WGS 84, longitude first, 7 decimals.</summary>
+    public static GeometryOutput StoredGeoJsonOutput { get; } = new(4326, NorthingFirst: false, Decimals: 7);
+
+    /// <summary>The rendering kept with each feature (schema 0040): GML 3.2, EPSG:3006, northing first, 3 decimals.</summary>
+    public static GeometryOutput StoredGmlOutput { get; } = new(3006, NorthingFirst: true, Decimals: 3);
+
     /// <summary>The feature's geometry as GeoJSON text. Option 0 keeps PostGIS from adding a "crs" member to each geometry.</summary>
     public static string GeometryExpression(GeometryOutput output)
     {
+        if (output == StoredGeoJsonOutput)
+        {
+            return "geojson_wgs84";
+        }
         var geometry = output.Srid switch
         {
             4326 => "geom_wgs84",
@@ -89,6 +99,10 @@ public static class LayerSql
     /// </summary>
     private static string GmlGeometryExpression(Layer layer, GeometryOutput output)
     {
+        if (output == StoredGmlOutput)
+        {
+            return "gml_3006";
+        }
         var geometry = output.Srid switch
         {
             4326 => "geom_wgs84",

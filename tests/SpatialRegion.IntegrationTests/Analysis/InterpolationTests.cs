@@ -62,6 +62,37 @@ public sealed class InterpolationTests(PostgisFixture db)
     }
 
     [Fact]
+    public async Task A_stored_indicator_layer_is_a_source_as_it_stands()
+    {
+        // The population indicator is a layer of one feature per area and period; choosing its 2024 municipal
+        // features by filter makes it an interpolation source without passing any values by hand.
+        var answer = await _client.PostOkAsync("/api/analysis/interpolate", """
+            {"source": {"layer": "indicator-population", "filter": "period = '2024' AND area_level = 'municipality'"},
+             "target": {"layer": "fa-regions", "properties": ["fa_namn"]},
+             "variables": [{"name": "population", "type": "extensive", "property": "value"}]}
+            """);
+
+        var byRegion = answer.Features.ToDictionary(f => f["id"]!.GetValue<string>(), f => f.NumberOrNull("population") ?? 0);
+        Assert.Equal(132_839, byRegion.Values.Sum(), 3);
+        // tobler's extensive estimate written out in SQL over the same stored features: v_j = Σ v_i · |i ∩ j| / Σ_k |i ∩ k|.
+        var expected = await db.ScalarAsync<string>("""
+            WITH src AS (
+              SELECT geom, (properties->>'value')::float8 AS v FROM layer_features
+              WHERE layer_id = 'indicator-population' AND properties->>'period' = '2024' AND properties->>'area_level' = 'municipality'
+            ), pieces AS (
+              SELECT t.fid, s.v, ST_Area(ST_Intersection(s.geom, t.geom)) AS a, s.geom AS sgeom
+              FROM src s JOIN layer_features t ON t.layer_id = 'fa-regions' AND ST_Intersects(s.geom, t.geom)
+            ), totals AS (SELECT sgeom, sum(a) AS a FROM pieces GROUP BY sgeom)
+            SELECT json_object_agg(fid, v)::text FROM (
+              SELECT p.fid, sum(p.v * p.a / t.a) AS v FROM pieces p JOIN totals t USING (sgeom) GROUP BY p.fid
+            ) x
+            """);
+        var sql = System.Text.Json.JsonSerializer.Deserialize<Dictionary<string, double>>(expected)!;
+        Assert.All(sql, e => Assert.Equal(e.Value, byRegion[e.Key], 0.5));
+        Assert.Equal(132_839, sql.Values.Sum(), 3);
+    }
+
+    [Fact]
     public async Task Municipal_areas_interpolated_onto_the_counties_reproduce_every_county_area()
     {
         var areas = await db.ScalarAsync<string>(
