@@ -106,24 +106,9 @@ public sealed class FeatureCollectionWriter : IDisposable
         public void Dispose() => ArrayPool<byte>.Shared.Return(_bytes);
     }
 
-    public void WriteFeature(string id, string propertiesJson, string? geometryJson)
-    {
-        _json.WriteStartObject();
-        _json.WriteString("type"u8, "Feature"u8);
-        _json.WriteString("id"u8, _featureId is null ? id : _featureId(id));
-        _json.WritePropertyName("geometry"u8);
-        if (geometryJson is null)
-        {
-            _json.WriteNullValue();
-        }
-        else
-        {
-            _json.WriteRawValue(geometryJson, skipInputValidation: true);
-        }
-        _json.WritePropertyName("properties"u8);
-        _json.WriteRawValue(propertiesJson, skipInputValidation: true);
-        _json.WriteEndObject();
-    }
+    public void WriteFeature(string id, string propertiesJson, string? geometryJson) =>
+        WriteFeature(id, System.Text.Encoding.UTF8.GetBytes(propertiesJson),
+            geometryJson is null ? ReadOnlySpan<byte>.Empty : System.Text.Encoding.UTF8.GetBytes(geometryJson));
 
     public async ValueTask FlushAsync()
     {

@@ -72,18 +72,21 @@ public static class LayerSql
         {
             return "geojson_wgs84";
         }
-        var geometry = output.Srid switch
-        {
-            4326 => "geom_wgs84",
-            3006 => "geom",
-            _ => string.Create(CultureInfo.InvariantCulture, $"ST_Transform(geom_wgs84, {output.Srid})"),
-        };
+        var geometry = GeometryIn(output.Srid);
         if (output.NorthingFirst)
         {
             geometry = $"ST_FlipCoordinates({geometry})";
         }
         return string.Create(CultureInfo.InvariantCulture, $"ST_AsGeoJSON({geometry}, {output.Decimals}, 0)");
     }
+
+    /// <summary>The geometry in an output CRS: the two stored columns, or a transform of the WGS 84 one.</summary>
+    private static string GeometryIn(int srid) => srid switch
+    {
+        4326 => "geom_wgs84",
+        3006 => "geom",
+        _ => string.Create(CultureInfo.InvariantCulture, $"ST_Transform(geom_wgs84, {srid})"),
+    };
 
     /// <summary>The layer's properties that a query selects, always in the layer's own order (a GML application
     /// schema fixes the order of the elements; a property list in a request only chooses among them).</summary>
@@ -103,12 +106,7 @@ public static class LayerSql
         {
             return "gml_3006";
         }
-        var geometry = output.Srid switch
-        {
-            4326 => "geom_wgs84",
-            3006 => "geom",
-            _ => string.Create(CultureInfo.InvariantCulture, $"ST_Transform(geom_wgs84, {output.Srid})"),
-        };
+        var geometry = GeometryIn(output.Srid);
         // The schema declares Multi* layers as such; a stray GeometryCollection wrapping the parts must not
         // reach a client as gml:MultiGeometry.
         var dimension = layer.GeometryType switch { "MultiPoint" => 1, "MultiLineString" => 2, "MultiPolygon" => 3, _ => 0 };

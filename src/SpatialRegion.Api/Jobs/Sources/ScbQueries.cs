@@ -73,6 +73,31 @@ public static class ScbQueries
         return selections;
     }
 
+    /// <summary>The variable selections of one data query, in the order SCB's tables list them; both API versions
+    /// ask for the same cells and differ only in how one selection is spelled.</summary>
+    public static System.Text.Json.Nodes.JsonArray Selections(
+        TableGroup group, bool regionEliminated, IReadOnlyList<string> regions, string[]? genders, IReadOnlyList<string> times,
+        Func<string, IEnumerable<string>, System.Text.Json.Nodes.JsonNode> selection)
+    {
+        var r = group.Reference;
+        var selections = new System.Text.Json.Nodes.JsonArray();
+        foreach (var (variable, code) in r.Fixed ?? new Dictionary<string, string>())
+        {
+            selections.Add(selection(variable, [code]));
+        }
+        if (!regionEliminated)
+        {
+            selections.Add(selection(r.RegionVariable, regions));
+        }
+        if (genders is not null)
+        {
+            selections.Add(selection(r.GenderVariable!, genders));
+        }
+        selections.Add(selection("ContentsCode", group.ContentsCodes));
+        selections.Add(selection(r.TimeVariable, times));
+        return selections;
+    }
+
     /// <summary>
     /// Splits a query of regions × times × (other variables' product) into queries of at most maxCells cells:
     /// regions are chunked first (one region's whole series stays together), then times. An empty region list

@@ -67,21 +67,7 @@ public sealed partial class ScbV1Client(HttpClient http, IOptions<JobsOptions> o
             var otherCells = group.ContentsCodes.Count * (genders?.Length ?? 1);
             foreach (var (regionChunk, timeChunk) in ScbQueries.Split(regions, times, otherCells, source.MaxCells))
             {
-                var query = new JsonArray();
-                foreach (var (variable, code) in r.Fixed ?? new Dictionary<string, string>())
-                {
-                    query.Add(Selection(variable, [code]));
-                }
-                if (!regionEliminated)
-                {
-                    query.Add(Selection(r.RegionVariable, regionChunk));
-                }
-                if (genders is not null)
-                {
-                    query.Add(Selection(r.GenderVariable!, genders));
-                }
-                query.Add(Selection("ContentsCode", group.ContentsCodes));
-                query.Add(Selection(r.TimeVariable, timeChunk));
+                var query = ScbQueries.Selections(group, regionEliminated, regionChunk, genders, timeChunk, Selection);
                 var format = job.Format ?? source.Format;
                 var body = new JsonObject { ["query"] = query, ["response"] = new JsonObject { ["format"] = format } };
 

@@ -76,21 +76,7 @@ public sealed partial class ScbV2Client(HttpClient http, IOptions<JobsOptions> o
                 : ScbQueries.Split(regions, [$"top({timeCount.ToString(CultureInfo.InvariantCulture)})"], otherCells * timeCount, maxCells);
             foreach (var (regionChunk, timeChunk) in chunks)
             {
-                var selection = new JsonArray();
-                foreach (var (variable, code) in r.Fixed ?? new Dictionary<string, string>())
-                {
-                    selection.Add(Selection(variable, [code]));
-                }
-                if (!regionEliminated)
-                {
-                    selection.Add(Selection(r.RegionVariable, regionChunk));
-                }
-                if (genders is not null)
-                {
-                    selection.Add(Selection(r.GenderVariable!, genders));
-                }
-                selection.Add(Selection("ContentsCode", group.ContentsCodes));
-                selection.Add(Selection(r.TimeVariable, timeChunk));
+                var selection = ScbQueries.Selections(group, regionEliminated, regionChunk, genders, timeChunk, Selection);
                 var path = $"tables/{Uri.EscapeDataString(group.Table)}/data?lang=sv&outputFormat=json-stat2";
                 using var response = await http.PostAsJsonAsync(path, new JsonObject { ["selection"] = selection }, ct);
                 await SourceErrors.EnsureSuccessAsync(response, $"POST {path}", ct);
