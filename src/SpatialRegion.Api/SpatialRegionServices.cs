@@ -62,6 +62,7 @@ public static class SpatialRegionServices
         builder.Services.AddHostedService<CatalogListener>();
         // The in-memory catalogues the listener keeps in step with their tables.
         builder.Services.AddSingleton<INotifiedCatalog>(sp => sp.GetRequiredService<LayerCatalog>());
+        builder.Services.AddSingleton<INotifiedCatalog>(sp => sp.GetRequiredService<IndicatorCatalogue>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
         builder.Services.AddContentCoding();
         builder.Services.AddOgcApi();

@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SpatialRegion.Api.Infrastructure;
-using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Indicators;
 
@@ -18,7 +17,7 @@ public sealed record SeedReport(string IndicatorId, int Rows, int Skipped, Value
 /// load-indicators command. Each indicator is loaded in one transaction; a bad file changes nothing.
 /// </summary>
 public sealed partial class IndicatorSeeds(
-    NpgsqlDataSource dataSource, IndicatorValueWriter writer, LayerCatalog layerCatalog, IOptions<SpatialRegionOptions> options,
+    NpgsqlDataSource dataSource, IndicatorValueWriter writer, IndicatorCatalogue catalogue, IOptions<SpatialRegionOptions> options,
     IHostEnvironment environment, ILogger<IndicatorSeeds> logger)
 {
     public string DataDir => DataDirectory.Resolve(options.Value.DataDir, environment.ContentRootPath);
@@ -79,7 +78,7 @@ public sealed partial class IndicatorSeeds(
         }
         if (reports.Any(r => r.Changes.Changed > 0))
         {
-            await layerCatalog.ReloadAsync(ct);
+            await catalogue.ReloadAfterWriteAsync(ct);
         }
         return reports;
     }

@@ -216,7 +216,7 @@ public static class IndicatorValuesEndpoint
             : throw new InvalidQueryException(parameter, $"{parameter} '{text}' is not a {Period.Describe(indicator.PeriodType)}, the period type of '{indicator.Id}'.");
 
     public static async Task<IResult> PostValues(
-        string indicatorId, HttpContext context, NpgsqlDataSource dataSource, IndicatorValueWriter writer, LayerCatalog layers, CancellationToken ct)
+        string indicatorId, HttpContext context, NpgsqlDataSource dataSource, IndicatorValueWriter writer, IndicatorCatalogue catalogue, CancellationToken ct)
     {
         var request = context.Request;
         var mediaType = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ? type.MediaType.Value : null;
@@ -274,7 +274,7 @@ public static class IndicatorValuesEndpoint
         await tx.CommitAsync(ct);
         if (changes.Changed > 0)
         {
-            await layers.ReloadAsync(ct);
+            await catalogue.ReloadAfterWriteAsync(ct);
         }
         return TypedResults.Ok(new UploadResult(indicator.Id, rows.Count, changes.Inserted, changes.Updated, changes.Unchanged));
     }

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using SpatialRegion.Api.Indicators;
 using SpatialRegion.Api.Jobs.Sources;
-using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Jobs;
 
@@ -28,7 +27,7 @@ public sealed partial class JobRunner(
     IOptions<JobsOptions> options,
     IServiceProvider services,
     IndicatorValueWriter writer,
-    LayerCatalog layerCatalog,
+    IndicatorCatalogue catalogue,
     JobRunStore store,
     IHostApplicationLifetime lifetime,
     ILogger<JobRunner> logger)
@@ -184,7 +183,7 @@ public sealed partial class JobRunner(
             var indicators = new List<Indicator>();
             foreach (var id in job.Indicators)
             {
-                if (await IndicatorCatalogue.FindAsync(connection, null, id, forUpdate: false, ct) is { } indicator)
+                if (await catalogue.FindAsync(id, ct) is { } indicator)
                 {
                     indicators.Add(indicator);
                 }
@@ -209,7 +208,7 @@ public sealed partial class JobRunner(
             await JobRunStore.RecordAsync(connection, runId, status, counter.Requests, outcomes, error, CancellationToken.None);
             if (outcomes.Any(o => o.Inserted + o.Updated > 0))
             {
-                await layerCatalog.ReloadAsync(CancellationToken.None);
+                await catalogue.ReloadAfterWriteAsync(CancellationToken.None);
             }
             LogRunFinished(runId, jobId, status, counter.Requests, outcomes.Sum(o => o.Inserted), outcomes.Sum(o => o.Updated),
                 outcomes.Sum(o => o.Unchanged), (DateTimeOffset.UtcNow - started).TotalSeconds);
