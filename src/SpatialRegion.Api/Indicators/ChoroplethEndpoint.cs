@@ -42,7 +42,7 @@ public static class ChoroplethEndpoint
         Parameters p;
         try
         {
-            IndicatorsApi.RejectUnknown(request.Query, Allowed);
+            QueryValues.RejectUnknown(request.Query, Allowed);
             p = Parse(indicator, request.Query);
         }
         catch (InvalidQueryException e)

@@ -26,7 +26,7 @@ public static class IndicatorValuesEndpoint
         ValueQuery query;
         try
         {
-            IndicatorsApi.RejectUnknown(request.Query, Allowed);
+            QueryValues.RejectUnknown(request.Query, Allowed);
             query = ValueQuery.Parse(indicator, request.Query);
         }
         catch (InvalidQueryException e)

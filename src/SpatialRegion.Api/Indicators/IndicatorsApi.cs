@@ -158,18 +158,6 @@ public static class IndicatorsApi
     public static ProblemHttpResult UnknownIndicator(string id) =>
         Problems.NotFound($"There is no indicator '{id}'. GET /api/indicators lists them.");
 
-    /// <summary>Rejects query parameters this endpoint does not know, naming the allowed ones.</summary>
-    public static void RejectUnknown(IQueryCollection query, string[] allowed)
-    {
-        foreach (var name in query.Keys)
-        {
-            if (!allowed.Contains(name))
-            {
-                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
-            }
-        }
-    }
-
     public static string ETag(string kind, Indicator indicator, string extra = "") =>
         $"W/\"{kind}-{indicator.Id}-{indicator.Version.ToString(CultureInfo.InvariantCulture)}{extra}\"";
 
