@@ -29,27 +29,15 @@ public static class ChoroplethEndpoint
         public int? Class { get; set; }
     }
 
-    public static async Task<IResult> GetMap(
+    public static Task<IResult> GetMap(
         string indicatorId, HttpContext context, IndicatorCatalogue catalogue, LayerCatalog layers, NpgsqlDataSource dataSource,
-        ResponseCache cache, CancellationToken ct)
-    {
-        var request = context.Request;
-        var indicator = await catalogue.FindAsync(indicatorId, ct);
-        if (indicator is null)
-        {
-            return IndicatorsApi.UnknownIndicator(indicatorId);
-        }
-        Parameters p;
-        try
-        {
-            QueryValues.RejectUnknown(request.Query, Allowed);
-            p = Parse(indicator, request.Query);
-        }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
+        ResponseCache cache, CancellationToken ct) =>
+        IndicatorsApi.ReadAsync(indicatorId, context.Request, catalogue, Allowed, Parse,
+            (indicator, p) => AnswerAsync(indicator, p, context.Request, layers, dataSource, cache, ct), ct);
 
+    private static async ValueTask<IResult> AnswerAsync(
+        Indicator indicator, Parameters p, HttpRequest request, LayerCatalog layers, NpgsqlDataSource dataSource, ResponseCache cache, CancellationToken ct)
+    {
         var areaVersions = string.Join('.', await Task.WhenAll(AreaLayers.Select(async id =>
             (await layers.FindAsync(id, ct))?.Version.ToString(CultureInfo.InvariantCulture) ?? "0")));
         var etag = IndicatorsApi.ETag("map", indicator, "-" + areaVersions);
@@ -70,8 +58,9 @@ public static class ChoroplethEndpoint
             await WriteAsync(indicator, p, await ReadValuesAsync(dataSource, indicator, p, token), dataSource, body, token));
     }
 
-    private static Parameters Parse(Indicator indicator, IQueryCollection q)
+    private static Parameters Parse(Indicator indicator, HttpRequest request)
     {
+        var q = request.Query;
         Period? period = q["period"] is { Count: > 0 } pt ? IndicatorValuesEndpoint.ParsePeriod(indicator, pt.ToString(), "period") : null;
         Period? changeFrom = q["change_from"] is { Count: > 0 } cf ? IndicatorValuesEndpoint.ParsePeriod(indicator, cf.ToString(), "change_from") : null;
         var classes = 5;

@@ -14,50 +14,30 @@ public static class IndicatorValuesEndpoint
 {
     private static readonly string[] Allowed = ["area", "level", "from", "to", "gender", "format"];
 
-    public static async Task<IResult> GetValues(
-        string indicatorId, HttpContext context, IndicatorCatalogue catalogue, NpgsqlDataSource dataSource, ResponseCache cache, CancellationToken ct)
-    {
-        var request = context.Request;
-        var indicator = await catalogue.FindAsync(indicatorId, ct);
-        if (indicator is null)
+    public static Task<IResult> GetValues(
+        string indicatorId, HttpContext context, IndicatorCatalogue catalogue, NpgsqlDataSource dataSource, ResponseCache cache, CancellationToken ct) =>
+        IndicatorsApi.ReadAsync(indicatorId, context.Request, catalogue, Allowed, ValueQuery.Parse, (indicator, query) =>
         {
-            return IndicatorsApi.UnknownIndicator(indicatorId);
-        }
-        ValueQuery query;
-        try
-        {
-            QueryValues.RejectUnknown(request.Query, Allowed);
-            query = ValueQuery.Parse(indicator, request.Query);
-        }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
-        var csv = request.Query["format"] == "csv" || WantsCsv(request);
-        if (request.Query["format"] is { Count: > 0 } f && f != "csv" && f != "json")
-        {
-            return Problems.BadRequest("format must be json or csv.", "format");
-        }
-
-        var etag = IndicatorsApi.ETag(csv ? "values-csv" : "values", indicator);
-        return new CachedBodyResult(etag, csv ? IndicatorsApi.CsvType + "; charset=utf-8" : "application/json; charset=utf-8",
-            $"values|{indicator.Id}|{indicator.Version}|{csv}|{request.QueryString}", cache,
-            (body, token) => WriteAsync(indicator, query, csv, dataSource, body, token),
-            csv ? $"attachment; filename=\"{indicator.Id}.csv\"" : null);
-    }
+            var etag = IndicatorsApi.ETag(query.Csv ? "values-csv" : "values", indicator);
+            return ValueTask.FromResult<IResult>(new CachedBodyResult(
+                etag, query.Csv ? IndicatorsApi.CsvType + "; charset=utf-8" : "application/json; charset=utf-8",
+                $"values|{indicator.Id}|{indicator.Version}|{query.Csv}|{context.Request.QueryString}", cache,
+                (body, token) => WriteAsync(indicator, query, dataSource, body, token),
+                query.Csv ? $"attachment; filename=\"{indicator.Id}.csv\"" : null));
+        }, ct);
 
     private static bool WantsCsv(HttpRequest request) =>
         request.GetTypedHeaders().Accept is { Count: > 0 } accept
         && accept.OrderByDescending(a => a.Quality ?? 1).First().MediaType.Equals(IndicatorsApi.CsvType, StringComparison.OrdinalIgnoreCase);
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA2100", Justification = "ValueQuery builds SQL from constants; values travel as parameters.")]
-    private static async Task WriteAsync(Indicator indicator, ValueQuery q, bool csv, NpgsqlDataSource dataSource, Stream body, CancellationToken ct)
+    private static async Task WriteAsync(Indicator indicator, ValueQuery q, NpgsqlDataSource dataSource, Stream body, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(q.Sql, connection);
         cmd.Parameters.AddRange(q.Parameters.ToArray());
         await using var reader = await IndicatorsApi.ExecuteAsync(cmd, ct);
-        if (csv)
+        if (q.Csv)
         {
             await using var writer = new StreamWriter(body, IndicatorsApi.Utf8, 64 * 1024, leaveOpen: true);
             await writer.WriteAsync("area,area_name,level,period,gender,value,status,source,api_version,retrieved_at,run_id\n");
@@ -144,11 +124,13 @@ public static class IndicatorValuesEndpoint
         }
     }
 
-    /// <summary>The filters of GET …/values, checked and turned into SQL with parameters.</summary>
-    private sealed record ValueQuery(string Sql, List<NpgsqlParameter> Parameters)
+    /// <summary>The filters of GET …/values, checked and turned into SQL with parameters, and the format asked for
+    /// (format=csv, or CSV first in Accept).</summary>
+    private sealed record ValueQuery(string Sql, List<NpgsqlParameter> Parameters, bool Csv)
     {
-        public static ValueQuery Parse(Indicator indicator, IQueryCollection q)
+        public static ValueQuery Parse(Indicator indicator, HttpRequest request)
         {
+            var q = request.Query;
             var parameters = new List<NpgsqlParameter> { new() { Value = indicator.Id } };
             var where = new StringBuilder("v.indicator_id = $1");
             string Add(object value, NpgsqlDbType type)
@@ -206,7 +188,11 @@ public static class IndicatorValuesEndpoint
                 WHERE {where}
                 ORDER BY v.area_code, v.period_start, v.gender
                 """;
-            return new ValueQuery(sql, parameters);
+            if (q["format"] is { Count: > 0 } f && f != "csv" && f != "json")
+            {
+                throw new InvalidQueryException("format", "format must be json or csv.");
+            }
+            return new ValueQuery(sql, parameters, q["format"] == "csv" || WantsCsv(request));
         }
     }
 

@@ -155,6 +155,32 @@ public static class IndicatorsApi
             ]);
     }
 
+    /// <summary>
+    /// What the reads of an indicator's values and map begin with: the indicator the address names (404 when there
+    /// is none) and the request's parameters, checked against the ones the endpoint allows and parsed for that
+    /// indicator (400 naming the parameter at fault). Then the endpoint's answer.
+    /// </summary>
+    internal static async Task<IResult> ReadAsync<T>(
+        string indicatorId, HttpRequest request, IndicatorCatalogue catalogue, string[] allowed,
+        Func<Indicator, HttpRequest, T> parse, Func<Indicator, T, ValueTask<IResult>> answer, CancellationToken ct)
+    {
+        if (await catalogue.FindAsync(indicatorId, ct) is not { } indicator)
+        {
+            return UnknownIndicator(indicatorId);
+        }
+        T parameters;
+        try
+        {
+            QueryValues.RejectUnknown(request.Query, allowed);
+            parameters = parse(indicator, request);
+        }
+        catch (InvalidQueryException e)
+        {
+            return Problems.BadRequest(e.Message, e.Parameter);
+        }
+        return await answer(indicator, parameters);
+    }
+
     public static ProblemHttpResult UnknownIndicator(string id) =>
         Problems.NotFound($"There is no indicator '{id}'. GET /api/indicators lists them.");
 
