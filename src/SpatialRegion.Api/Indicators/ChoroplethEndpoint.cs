@@ -16,7 +16,6 @@ namespace SpatialRegion.Api.Indicators;
 public static class ChoroplethEndpoint
 {
     private static readonly string[] Allowed = ["period", "classes", "method", "change_from", "classify", "gender", "level", "county", "crs"];
-    private static readonly string[] AreaLayers = ["municipalities", "counties", "tatorter"];
 
     private sealed record Parameters(
         Period? Period, int Classes, ClassificationMethod Method, Period? ChangeFrom, string Classify, string Gender, string Level,
@@ -38,10 +37,7 @@ public static class ChoroplethEndpoint
     private static async ValueTask<IResult> AnswerAsync(
         Indicator indicator, Parameters p, HttpRequest request, LayerCatalog layers, NpgsqlDataSource dataSource, ResponseCache cache, CancellationToken ct)
     {
-        var areaVersions = string.Join('.', await Task.WhenAll(AreaLayers.Select(async id =>
-            (await layers.FindAsync(id, ct))?.Version.ToString(CultureInfo.InvariantCulture) ?? "0")));
-        var etag = IndicatorsApi.ETag("map", indicator, "-" + areaVersions);
-        var key = $"map|{indicator.Id}|{indicator.Version}|{areaVersions}|{request.QueryString}";
+        var (etag, key) = await IndicatorsApi.VersionedAsync("map", indicator, layers, request, ct);
         if (!HttpCaching.IsNotModified(request, etag) && !CachedBodyResult.IsCached(cache, key, request))
         {
             // Not cached: find out now whether there is anything to draw, while a 404 can still be sent.

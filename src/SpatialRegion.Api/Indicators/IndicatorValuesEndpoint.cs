@@ -15,15 +15,15 @@ public static class IndicatorValuesEndpoint
     private static readonly string[] Allowed = ["area", "level", "from", "to", "gender", "format"];
 
     public static Task<IResult> GetValues(
-        string indicatorId, HttpContext context, IndicatorCatalogue catalogue, NpgsqlDataSource dataSource, ResponseCache cache, CancellationToken ct) =>
-        IndicatorsApi.ReadAsync(indicatorId, context.Request, catalogue, Allowed, ValueQuery.Parse, (indicator, query) =>
+        string indicatorId, HttpContext context, IndicatorCatalogue catalogue, LayerCatalog layers, NpgsqlDataSource dataSource,
+        ResponseCache cache, CancellationToken ct) =>
+        IndicatorsApi.ReadAsync(indicatorId, context.Request, catalogue, Allowed, ValueQuery.Parse, async (indicator, query) =>
         {
-            var etag = IndicatorsApi.ETag(query.Csv ? "values-csv" : "values", indicator);
-            return ValueTask.FromResult<IResult>(new CachedBodyResult(
-                etag, query.Csv ? IndicatorsApi.CsvType + "; charset=utf-8" : "application/json; charset=utf-8",
-                $"values|{indicator.Id}|{indicator.Version}|{query.Csv}|{context.Request.QueryString}", cache,
+            var (etag, key) = await IndicatorsApi.VersionedAsync(query.Csv ? "values-csv" : "values", indicator, layers, context.Request, ct);
+            return new CachedBodyResult(
+                etag, query.Csv ? IndicatorsApi.CsvType + "; charset=utf-8" : "application/json; charset=utf-8", key, cache,
                 (body, token) => WriteAsync(indicator, query, dataSource, body, token),
-                query.Csv ? $"attachment; filename=\"{indicator.Id}.csv\"" : null));
+                query.Csv ? $"attachment; filename=\"{indicator.Id}.csv\"" : null);
         }, ct);
 
     private static bool WantsCsv(HttpRequest request) =>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -184,8 +183,22 @@ public static class IndicatorsApi
     public static ProblemHttpResult UnknownIndicator(string id) =>
         Problems.NotFound($"There is no indicator '{id}'. GET /api/indicators lists them.");
 
-    public static string ETag(string kind, Indicator indicator, string extra = "") =>
-        $"W/\"{kind}-{indicator.Id}-{indicator.Version.ToString(CultureInfo.InvariantCulture)}{extra}\"";
+    /// <summary>
+    /// The validator and the response-cache key of a read of an indicator. Its version names its definition and
+    /// values; the versions of the boundary layers name the area names and geometries an answer carries. The key
+    /// adds the query, which with the representation determines the body.
+    /// </summary>
+    internal static async ValueTask<(string ETag, string CacheKey)> VersionedAsync(
+        string representation, Indicator indicator, LayerCatalog layers, HttpRequest request, CancellationToken ct)
+    {
+        var versions = new StringBuilder(LayerCatalog.FormatVersion(indicator.Version));
+        foreach (var id in AreaCodes.Layers)
+        {
+            versions.Append('.').Append(LayerCatalog.FormatVersion((await layers.FindAsync(id, ct))?.Version ?? 0));
+        }
+        var etag = $"W/\"{representation}-{indicator.Id}-{versions}\"";
+        return (etag, $"{etag}|{request.QueryString}");
+    }
 
     internal static UTF8Encoding Utf8 { get; } = new(encoderShouldEmitUTF8Identifier: false);
 
