@@ -36,10 +36,10 @@ public static class IndicatorValuesEndpoint
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(q.Sql, connection);
         cmd.Parameters.AddRange(q.Parameters.ToArray());
-        await using var reader = await IndicatorsApi.ExecuteAsync(cmd, ct);
+        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         if (q.Csv)
         {
-            await using var writer = new StreamWriter(body, IndicatorsApi.Utf8, 64 * 1024, leaveOpen: true);
+            await using var writer = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true);
             await writer.WriteAsync("area,area_name,level,period,gender,value,status,source,api_version,retrieved_at,run_id\n");
             while (await reader.ReadAsync(ct))
             {

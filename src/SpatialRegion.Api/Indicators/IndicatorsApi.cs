@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
@@ -199,9 +198,4 @@ public static class IndicatorsApi
         var etag = $"W/\"{representation}-{indicator.Id}-{versions}\"";
         return (etag, $"{etag}|{request.QueryString}");
     }
-
-    internal static UTF8Encoding Utf8 { get; } = new(encoderShouldEmitUTF8Identifier: false);
-
-    internal static async Task<NpgsqlDataReader> ExecuteAsync(NpgsqlCommand cmd, CancellationToken ct) =>
-        await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
 }
