@@ -49,7 +49,7 @@ public sealed partial class IndicatorCatalogue(
             var written = await WriteAsync(connection, tx, definition, "catalogue", onlyIfOwnedBy: "catalogue", ct);
             if (written is not null)
             {
-                await layers.RewriteIfPresentAsync(connection, tx, written, ct);
+                await layers.RewriteAsync(connection, tx, written, ct);
                 changed++;
             }
             await tx.CommitAsync(ct);
@@ -141,7 +141,7 @@ public sealed partial class IndicatorCatalogue(
             restore.Parameters.Add(new NpgsqlParameter { Value = definition.Id });
             await restore.ExecuteNonQueryAsync(ct);
         }
-        await layers.RewriteIfPresentAsync(connection, tx, written, ct);
+        await layers.RewriteAsync(connection, tx, written, ct);
         await tx.CommitAsync(ct);
         await ReloadAfterWriteAsync(ct);
         return new CatalogueWrite(written, existing is null ? CatalogueWriteOutcome.Created : CatalogueWriteOutcome.Replaced, null);
