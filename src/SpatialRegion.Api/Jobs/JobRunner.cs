@@ -178,7 +178,7 @@ public sealed partial class JobRunner(
         LogRunStarted(runId, jobId, job.Source, string.Join(", ", job.Indicators));
         try
         {
-            var source = services.GetServices<IIndicatorSource>().SingleOrDefault(s => s.Name == job.Source)
+            var source = services.GetKeyedService<IIndicatorSource>(job.Source)
                 ?? throw new InvalidOperationException($"Job '{jobId}' names the unknown source '{job.Source}'.");
             var indicators = new List<Indicator>();
             foreach (var id in job.Indicators)

@@ -15,8 +15,6 @@ public sealed partial class KoladaClient(HttpClient http, IOptions<JobsOptions> 
     public const string ApiVersion = "kolada-v2";
     private const int MaxPages = 1000;
 
-    public string Name => JobSources.Kolada;
-
     public async Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct)
     {
         var source = options.Value.Kolada;

@@ -15,8 +15,6 @@ public sealed partial class ScbV1Client(HttpClient http, IOptions<JobsOptions> o
 {
     public const string ApiVersion = "pxweb-v1";
 
-    public string Name => JobSources.ScbV1;
-
     public async Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct) =>
         await ScbQueries.FetchGroupsAsync(indicators, s => s.V1Table, "v1Table", ApiVersion,
             group => FetchGroupAsync(group, job, options.Value.ScbV1, ct), LogFailed, ct);

@@ -14,8 +14,6 @@ namespace SpatialRegion.Api.Jobs.Sources;
 public sealed partial class ScbV2Client(HttpClient http, IOptions<JobsOptions> options, SourceThrottles throttles, ILogger<ScbV2Client> logger)
     : IIndicatorSource
 {
-    public string Name => JobSources.ScbV2;
-
     public sealed record ApiConfig(string ApiVersion, long MaxDataCells, int MaxCalls, double TimeWindowSeconds, string? License);
 
     public async Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct)
@@ -52,7 +50,7 @@ public sealed partial class ScbV2Client(HttpClient http, IOptions<JobsOptions> o
             root.TryGetProperty("license", out var l) ? l.GetString() : null);
         // Never faster than SCB allows, nor than our own configuration says.
         var own = options.Value.ScbV2;
-        throttles.For(Name, () => own).SetLimit(Math.Min(config.MaxCalls, own.CallsPerWindow), TimeSpan.FromSeconds(Math.Max(config.TimeWindowSeconds, own.WindowSeconds)));
+        throttles.For(JobSources.ScbV2, () => own).SetLimit(Math.Min(config.MaxCalls, own.CallsPerWindow), TimeSpan.FromSeconds(Math.Max(config.TimeWindowSeconds, own.WindowSeconds)));
         LogConfig(config.ApiVersion, config.MaxDataCells, config.MaxCalls, config.TimeWindowSeconds);
         return config;
     }
