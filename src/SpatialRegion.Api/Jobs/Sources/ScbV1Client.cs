@@ -19,7 +19,7 @@ public sealed partial class ScbV1Client(HttpClient http, IOptions<JobsOptions> o
         await ScbQueries.FetchGroupsAsync(indicators, s => s.V1Table, "v1Table", ApiVersion,
             group => FetchGroupAsync(group, job, options.Value.ScbV1, ct), LogFailed, ct);
 
-    private async Task<Dictionary<string, List<ValueInput>>> FetchGroupAsync(ScbQueries.TableGroup group, JobDefinition job, SourceOptions source, CancellationToken ct)
+    private async Task<Dictionary<string, List<ValueInput>>> FetchGroupAsync(ScbQueries.TableGroup group, JobDefinition job, ScbV1Options source, CancellationToken ct)
     {
         var r = group.Reference;
         var metadata = await GetMetadataAsync(group.Table, ct);
