@@ -387,6 +387,25 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
         Assert.Equal(404, (await client.GetProblemAsync("/api/jobs/runs/999999999")).Status);
     }
 
+    [Fact]
+    public async Task A_job_shows_its_latest_run_and_its_runs_take_a_checked_limit()
+    {
+        var run = await RunAsync("v1-jsonstat");
+        var id = run["id"]!.GetValue<long>();
+        var client = _app.CreateClient();
+
+        Assert.Equal(id, (await client.GetJsonAsync("/api/jobs/v1-jsonstat"))["lastRun"]!["id"]!.GetValue<long>());
+        var listed = (await client.GetFromJsonArrayAsync("/api/jobs")).Single(j => j!["id"]!.GetValue<string>() == "v1-jsonstat")!;
+        Assert.Equal(id, listed["lastRun"]!["id"]!.GetValue<long>());
+        Assert.Equal(id, Assert.Single(await client.GetFromJsonArrayAsync("/api/jobs/v1-jsonstat/runs?limit=1"))!["id"]!.GetValue<long>());
+        foreach (var limit in new[] { "0", "1001", "many" })
+        {
+            var (status, _, body) = await client.GetProblemAsync($"/api/jobs/v1-jsonstat/runs?limit={limit}");
+            Assert.Equal(400, status);
+            Assert.Equal("limit", body["parameter"]!.GetValue<string>());
+        }
+    }
+
     private async Task<JsonObject> RunAsync(string jobId)
     {
         using var response = await _editor.PostAsync($"/api/jobs/{jobId}/runs", null, Ct);
