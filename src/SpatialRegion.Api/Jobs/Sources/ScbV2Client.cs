@@ -57,33 +57,20 @@ public sealed partial class ScbV2Client(HttpClient http, IOptions<JobsOptions> o
 
     private async Task<Dictionary<string, List<ValueInput>>> FetchGroupAsync(ScbQueries.TableGroup group, JobDefinition job, ApiConfig config, CancellationToken ct)
     {
-        var r = group.Reference;
-        var regionEliminated = ScbQueries.RegionEliminated(job);
-        var regions = regionEliminated ? [] : job.Areas.Select(AreaCodes.Normalise).Distinct().ToList();
-        // Without explicit periods, the latest n: PxWebApi 2's top(n) selection expression.
-        var times = job.Periods.Length > 0 ? job.Periods.Select(ToScbTime).ToList() : null;
-        var timeCount = times?.Count ?? job.LatestPeriods;
+        var path = $"tables/{Uri.EscapeDataString(group.Table)}/data?lang=sv&outputFormat=json-stat2";
         var maxCells = Math.Min(config.MaxDataCells, options.Value.ScbV2.MaxCells);
-
-        var values = new Dictionary<string, List<ValueInput>>(StringComparer.Ordinal);
-        foreach (var genders in ScbQueries.GenderSelections(group, job))
-        {
-            var otherCells = group.ContentsCodes.Count * (genders?.Length ?? 1);
-            var chunks = times is not null
-                ? ScbQueries.Split(regions, times, otherCells, maxCells)
-                : ScbQueries.Split(regions, [$"top({timeCount.ToString(CultureInfo.InvariantCulture)})"], otherCells * timeCount, maxCells);
-            foreach (var (regionChunk, timeChunk) in chunks)
+        // Without explicit periods, the latest n: PxWebApi 2's top(n) selection expression, n periods in one entry.
+        var (times, periodsPerTime) = job.Periods.Length > 0
+            ? (job.Periods.Select(ToScbTime).ToList(), 1)
+            : ([$"top({job.LatestPeriods.ToString(CultureInfo.InvariantCulture)})"], job.LatestPeriods);
+        return await ScbQueries.FetchAsync(group, job, times, periodsPerTime, maxCells, new Uri(http.BaseAddress!, path).ToString(),
+            Selection, async selection =>
             {
-                var selection = ScbQueries.Selections(group, regionEliminated, regionChunk, genders, timeChunk, Selection);
-                var path = $"tables/{Uri.EscapeDataString(group.Table)}/data?lang=sv&outputFormat=json-stat2";
                 using var response = await http.PostAsJsonAsync(path, new JsonObject { ["selection"] = selection }, ct);
                 await SourceErrors.EnsureSuccessAsync(response, $"POST {path}", ct);
                 using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
-                ScbQueries.AddCells(ScbCells.FromJsonStat(document.RootElement), group, regionEliminated, genders is null, job, values,
-                    new Uri(http.BaseAddress!, path).ToString());
-            }
-        }
-        return values;
+                return ScbCells.FromJsonStat(document.RootElement);
+            });
     }
 
     private static string ToScbTime(string period) => period.Length == 7 && period[4] == '-' && period[5] == 'Q'
