@@ -25,6 +25,7 @@ public sealed partial class IndicatorSeeds(
     public async Task<IReadOnlyList<SeedReport>> LoadAsync(bool onlyMissing, IReadOnlyCollection<string>? only, Action<string>? progress, CancellationToken ct)
     {
         var reports = new List<SeedReport>();
+        IReadOnlyDictionary<string, string>? knownAreas = null;
         foreach (var definition in IndicatorCatalogue.Shipped.Where(d => d.Seed is { Count: > 0 }))
         {
             if (only is not null && !only.Contains(definition.Id))
@@ -63,7 +64,8 @@ public sealed partial class IndicatorSeeds(
             }
             inputs = Deduplicate(indicator.Id, inputs);
 
-            var (rows, errors) = await IndicatorValueWriter.CheckAsync(connection, tx, indicator, inputs, ct);
+            knownAreas ??= await IndicatorValueWriter.KnownAreasAsync(connection, tx, ct);
+            var (rows, errors) = IndicatorValueWriter.Check(indicator, inputs, knownAreas);
             if (errors.Count > 0)
             {
                 throw new InvalidOperationException($"Seed of indicator '{indicator.Id}' is invalid, nothing was loaded: "

@@ -249,7 +249,7 @@ public static class IndicatorValuesEndpoint
         {
             return IndicatorsApi.UnknownIndicator(indicatorId);
         }
-        var (rows, errors) = await IndicatorValueWriter.CheckAsync(connection, tx, indicator, inputs, ct);
+        var (rows, errors) = IndicatorValueWriter.Check(indicator, inputs, await IndicatorValueWriter.KnownAreasAsync(connection, tx, ct));
         if (errors.Count > 0)
         {
             var first = errors.Take(5).Select(e => e.ToString());

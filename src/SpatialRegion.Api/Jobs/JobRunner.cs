@@ -194,9 +194,10 @@ public sealed partial class JobRunner(
             }
 
             var fetches = indicators.Count == 0 ? [] : await source.FetchAsync(indicators, job, ct);
+            var knownAreas = await IndicatorValueWriter.KnownAreasAsync(connection, null, ct);
             foreach (var fetch in fetches)
             {
-                var outcome = await WriteAsync(connection, runId, fetch, ct);
+                var outcome = await WriteAsync(connection, runId, fetch, knownAreas, ct);
                 outcomes.Add(outcome);
                 LogIndicator(runId, outcome.Indicator, outcome.Status, outcome.Inserted, outcome.Updated, outcome.Unchanged, outcome.Error ?? "");
                 await JobRunStore.RecordAsync(connection, runId, null, counter.Requests, outcomes, null, ct);
@@ -232,7 +233,8 @@ public sealed partial class JobRunner(
         }
     }
 
-    private async Task<IndicatorOutcome> WriteAsync(NpgsqlConnection connection, long runId, IndicatorFetch fetch, CancellationToken ct)
+    private async Task<IndicatorOutcome> WriteAsync(
+        NpgsqlConnection connection, long runId, IndicatorFetch fetch, IReadOnlyDictionary<string, string> knownAreas, CancellationToken ct)
     {
         if (fetch.Error is not null)
         {
@@ -244,7 +246,7 @@ public sealed partial class JobRunner(
         {
             return new IndicatorOutcome(fetch.IndicatorId, "failed", 0, 0, 0, 0, "the indicator was deleted during the run");
         }
-        var (rows, errors) = await IndicatorValueWriter.CheckAsync(connection, tx, indicator, fetch.Values, ct);
+        var (rows, errors) = IndicatorValueWriter.Check(indicator, fetch.Values, knownAreas);
         if (errors.Count > 0)
         {
             await tx.RollbackAsync(ct);
