@@ -59,7 +59,10 @@ public static class SpatialRegionServices
         // Registered before the catalogue listener, so the schema exists before anything reads the registry.
         builder.Services.AddHostedService<MigrationService>();
         builder.Services.AddHostedService<IndicatorCatalogueStartup>();
-        builder.Services.AddHostedService<LayerCatalogListener>();
+        builder.Services.AddHostedService<CatalogListener>();
+        // The in-memory catalogues the listener keeps in step with their tables.
+        builder.Services.AddSingleton<INotifiedCatalog>(sp => sp.GetRequiredService<LayerCatalog>());
+        builder.Services.AddSingleton<INotifiedCatalog>(sp => sp.GetRequiredService<IndicatorCatalogue>());
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
         builder.Services.AddContentCoding();
         builder.Services.AddOgcApi();

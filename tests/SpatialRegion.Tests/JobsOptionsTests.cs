@@ -30,5 +30,29 @@ public sealed class JobsOptionsTests
     }
 
     [Fact]
+    public void A_source_setting_is_checked_and_a_response_format_only_taken_where_it_means_something()
+    {
+        var options = new JobsOptions
+        {
+            Definitions =
+            {
+                ["kolada-format"] = new JobDefinition { Source = "kolada", Indicators = ["population"], Format = "json" },
+                ["v1-xlsx"] = new JobDefinition { Source = "scb-v1", Indicators = ["population"], Format = "xlsx" },
+                ["v1-json"] = new JobDefinition { Source = "scb-v1", Indicators = ["population"], Format = "json" },
+            },
+        };
+        options.ScbV1.Format = "csv";
+        options.Kolada.MaxIdsPerCall = 0;
+
+        var problems = new JobsOptionsValidator().Validate(null, options).Failures!;
+
+        Assert.Contains(problems, f => f.StartsWith("Jobs:ScbV1:Format", StringComparison.Ordinal));
+        Assert.Contains(problems, f => f.StartsWith("Jobs:Kolada: MaxIdsPerCall", StringComparison.Ordinal));
+        Assert.Contains(problems, f => f.StartsWith("Job 'kolada-format': Format", StringComparison.Ordinal));
+        Assert.Contains(problems, f => f.StartsWith("Job 'v1-xlsx': Format", StringComparison.Ordinal));
+        Assert.DoesNotContain(problems, f => f.Contains("'v1-json'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void The_shipped_defaults_are_valid() => Assert.True(new JobsOptionsValidator().Validate(null, new JobsOptions()).Succeeded);
 }

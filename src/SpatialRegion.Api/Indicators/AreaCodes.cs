@@ -15,6 +15,9 @@ public static class AreaCodes
 
     public static readonly string[] Levels = [Municipality, County, Tatort, Country];
 
+    /// <summary>The default layers the view indicator_areas (schema 0020) takes area names and geometries from.</summary>
+    public static readonly string[] Layers = ["municipalities", "counties", "tatorter"];
+
     public static string Normalise(string code)
     {
         var c = code.Trim();

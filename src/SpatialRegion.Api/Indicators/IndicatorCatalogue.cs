@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
@@ -9,11 +10,20 @@ namespace SpatialRegion.Api.Indicators;
 /// <summary>
 /// The indicator catalogue in PostGIS. The entries of data/indicators.json are brought in at start-up (new ones
 /// added, changed ones updated) unless they were since edited or deleted through the API, which then owns them.
+/// Reads are served from an immutable snapshot, replaced whole when the catalogue changes (announced by the
+/// indicators_changed notification, or by a write in this process), so that answering a read, or a
+/// revalidation of one, asks the database nothing about the indicator.
 /// </summary>
 public sealed partial class IndicatorCatalogue(
-    NpgsqlDataSource dataSource, IndicatorLayers layers, LayerCatalog layerCatalog, ILogger<IndicatorCatalogue> logger)
+    NpgsqlDataSource dataSource, IndicatorLayers layers, LayerCatalog layerCatalog, ILogger<IndicatorCatalogue> logger) : INotifiedCatalog
 {
+    private volatile Snapshot? _snapshot;
+    private readonly SemaphoreSlim _reloadLock = new(1, 1);
+
     public static IReadOnlyList<IndicatorDefinition> Shipped { get; } = LoadShipped();
+
+    /// <summary>Notified by the catalogue's trigger (schema 0022), on definitions and on every change of values.</summary>
+    public string Channel => "indicators_changed";
 
     private const string Columns = """
         id, title_sv, title_en, unit, description, source, source_reference::text, area_levels, period_type,
@@ -39,36 +49,63 @@ public sealed partial class IndicatorCatalogue(
             var written = await WriteAsync(connection, tx, definition, "catalogue", onlyIfOwnedBy: "catalogue", ct);
             if (written is not null)
             {
-                await layers.RewriteIfPresentAsync(connection, tx, written, ct);
+                await layers.RewriteAsync(connection, tx, written, ct);
                 changed++;
             }
             await tx.CommitAsync(ct);
         }
         if (changed > 0)
         {
-            await layerCatalog.ReloadAsync(ct);
+            await ReloadAfterWriteAsync(ct);
             LogSynced(changed);
         }
         return changed;
     }
 
-    public async Task<IReadOnlyList<Indicator>> ListAsync(CancellationToken ct)
+    public async ValueTask<IReadOnlyList<Indicator>> ListAsync(CancellationToken ct) => (await SnapshotAsync(ct)).Ordered;
+
+    public async ValueTask<Indicator?> FindAsync(string id, CancellationToken ct) => (await SnapshotAsync(ct)).ById.GetValueOrDefault(id);
+
+    public async Task ReloadAsync(CancellationToken ct)
     {
-        await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM indicators ORDER BY id");
-        await using var reader = await cmd.ExecuteReaderAsync(ct);
-        var list = new List<Indicator>();
-        while (await reader.ReadAsync(ct))
+        await _reloadLock.WaitAsync(ct);
+        try
         {
-            list.Add(Read(reader));
+            await using var cmd = dataSource.CreateCommand($"SELECT {Columns} FROM indicators ORDER BY id");
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            var list = new List<Indicator>();
+            while (await reader.ReadAsync(ct))
+            {
+                list.Add(Read(reader));
+            }
+            _snapshot = new Snapshot(list.ToFrozenDictionary(i => i.Id, StringComparer.Ordinal), list);
         }
-        return list;
+        finally
+        {
+            _reloadLock.Release();
+        }
     }
 
-    public async Task<Indicator?> FindAsync(string id, CancellationToken ct)
+    /// <summary>After a write committed in this process, so that its next read sees it: the catalogue, and the layer
+    /// registry, since a write of a definition or of values rewrites the indicator's layer in the same transaction.
+    /// (Other instances hear of it through the notifications of both tables.)</summary>
+    public async Task ReloadAfterWriteAsync(CancellationToken ct)
     {
-        await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await FindAsync(connection, null, id, forUpdate: false, ct);
+        await ReloadAsync(ct);
+        await layerCatalog.ReloadAsync(ct);
     }
+
+    private async ValueTask<Snapshot> SnapshotAsync(CancellationToken ct)
+    {
+        if (_snapshot is { } snapshot)
+        {
+            return snapshot;
+        }
+        await ReloadAsync(ct);
+        return _snapshot!;
+    }
+
+    private sealed record Snapshot(FrozenDictionary<string, Indicator> ById, IReadOnlyList<Indicator> Ordered);
 
     /// <summary>With <paramref name="forUpdate"/> the row stays locked until the transaction ends, so that writers
     /// of one indicator's values queue up instead of interleaving.</summary>
@@ -104,9 +141,9 @@ public sealed partial class IndicatorCatalogue(
             restore.Parameters.Add(new NpgsqlParameter { Value = definition.Id });
             await restore.ExecuteNonQueryAsync(ct);
         }
-        await layers.RewriteIfPresentAsync(connection, tx, written, ct);
+        await layers.RewriteAsync(connection, tx, written, ct);
         await tx.CommitAsync(ct);
-        await layerCatalog.ReloadAsync(ct);
+        await ReloadAfterWriteAsync(ct);
         return new CatalogueWrite(written, existing is null ? CatalogueWriteOutcome.Created : CatalogueWriteOutcome.Replaced, null);
     }
 
@@ -132,7 +169,7 @@ public sealed partial class IndicatorCatalogue(
         }
         await IndicatorLayers.DeleteAsync(connection, tx, id, ct);
         await tx.CommitAsync(ct);
-        await layerCatalog.ReloadAsync(ct);
+        await ReloadAfterWriteAsync(ct);
         return true;
     }
 

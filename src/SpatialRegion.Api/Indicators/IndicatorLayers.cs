@@ -15,8 +15,8 @@ public sealed class IndicatorLayers(LayerWriter writer)
 {
     public const string TimeProperty = "period_end";
 
-    /// <summary>Replaces the layer from the indicator's current values (in the caller's transaction); removes it
-    /// when no value has a geometry to stand on.</summary>
+    /// <summary>Replaces the layer from the indicator's current values and definition (in the caller's
+    /// transaction); removes it, if there is one, when no value has a geometry to stand on.</summary>
     public async Task RewriteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Indicator indicator, CancellationToken ct)
     {
         await using (var count = new NpgsqlCommand("""
@@ -34,17 +34,6 @@ public sealed class IndicatorLayers(LayerWriter writer)
         }
         await writer.ReplaceAsync(connection, tx, Definition(indicator), FeaturesSql(indicator),
             [new NpgsqlParameter { Value = indicator.Id, NpgsqlDbType = NpgsqlDbType.Text }], ct);
-    }
-
-    /// <summary>After a change of definition (title, unit, licence): rewrite the layer if the indicator has one.</summary>
-    public async Task RewriteIfPresentAsync(NpgsqlConnection connection, NpgsqlTransaction tx, Indicator indicator, CancellationToken ct)
-    {
-        await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM indicator_values WHERE indicator_id = $1)", connection, tx);
-        exists.Parameters.Add(new NpgsqlParameter { Value = indicator.Id });
-        if ((bool)(await exists.ExecuteScalarAsync(ct))!)
-        {
-            await RewriteAsync(connection, tx, indicator, ct);
-        }
     }
 
     public static async Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string indicatorId, CancellationToken ct)

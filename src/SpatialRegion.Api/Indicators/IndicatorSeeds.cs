@@ -2,7 +2,6 @@ using System.Globalization;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SpatialRegion.Api.Infrastructure;
-using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Indicators;
 
@@ -18,7 +17,7 @@ public sealed record SeedReport(string IndicatorId, int Rows, int Skipped, Value
 /// load-indicators command. Each indicator is loaded in one transaction; a bad file changes nothing.
 /// </summary>
 public sealed partial class IndicatorSeeds(
-    NpgsqlDataSource dataSource, IndicatorValueWriter writer, LayerCatalog layerCatalog, IOptions<SpatialRegionOptions> options,
+    NpgsqlDataSource dataSource, IndicatorValueWriter writer, IndicatorCatalogue catalogue, IOptions<SpatialRegionOptions> options,
     IHostEnvironment environment, ILogger<IndicatorSeeds> logger)
 {
     public string DataDir => DataDirectory.Resolve(options.Value.DataDir, environment.ContentRootPath);
@@ -26,6 +25,7 @@ public sealed partial class IndicatorSeeds(
     public async Task<IReadOnlyList<SeedReport>> LoadAsync(bool onlyMissing, IReadOnlyCollection<string>? only, Action<string>? progress, CancellationToken ct)
     {
         var reports = new List<SeedReport>();
+        IReadOnlyDictionary<string, string>? knownAreas = null;
         foreach (var definition in IndicatorCatalogue.Shipped.Where(d => d.Seed is { Count: > 0 }))
         {
             if (only is not null && !only.Contains(definition.Id))
@@ -64,7 +64,8 @@ public sealed partial class IndicatorSeeds(
             }
             inputs = Deduplicate(indicator.Id, inputs);
 
-            var (rows, errors) = await IndicatorValueWriter.CheckAsync(connection, tx, indicator, inputs, ct);
+            knownAreas ??= await IndicatorValueWriter.KnownAreasAsync(connection, tx, ct);
+            var (rows, errors) = IndicatorValueWriter.Check(indicator, inputs, knownAreas);
             if (errors.Count > 0)
             {
                 throw new InvalidOperationException($"Seed of indicator '{indicator.Id}' is invalid, nothing was loaded: "
@@ -79,7 +80,7 @@ public sealed partial class IndicatorSeeds(
         }
         if (reports.Any(r => r.Changes.Changed > 0))
         {
-            await layerCatalog.ReloadAsync(ct);
+            await catalogue.ReloadAfterWriteAsync(ct);
         }
         return reports;
     }

@@ -36,11 +36,11 @@ public sealed class IndicatorValueWriter(IndicatorLayers layers)
 {
     public const string MissingStatus = "missing";
 
-    /// <summary>Checks every input; returns the rows when all are good, else every error found (nothing is written).</summary>
-    public static async Task<(IReadOnlyList<ValueRow> Rows, IReadOnlyList<RowError> Errors)> CheckAsync(
-        NpgsqlConnection connection, NpgsqlTransaction? tx, Indicator indicator, IReadOnlyList<ValueInput> inputs, CancellationToken ct)
+    /// <summary>Checks every input against the known areas (<see cref="KnownAreasAsync"/>); returns the rows when all
+    /// are good, else every error found (nothing is written).</summary>
+    public static (IReadOnlyList<ValueRow> Rows, IReadOnlyList<RowError> Errors) Check(
+        Indicator indicator, IReadOnlyList<ValueInput> inputs, IReadOnlyDictionary<string, string> known)
     {
-        var known = await KnownAreasAsync(connection, tx, ct);
         var rows = new List<ValueRow>(inputs.Count);
         var errors = new List<RowError>();
         var seen = new Dictionary<(string, string, string), int>();
@@ -197,7 +197,9 @@ public sealed class IndicatorValueWriter(IndicatorLayers layers)
         return changes;
     }
 
-    private static async Task<Dictionary<string, string>> KnownAreasAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct)
+    /// <summary>Every area code a value may carry, with its level: the view indicator_areas, a few hundred rows that
+    /// a writer of several indicators reads once.</summary>
+    public static async Task<IReadOnlyDictionary<string, string>> KnownAreasAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, CancellationToken ct)
     {
         var known = new Dictionary<string, string>(StringComparer.Ordinal);
         await using var cmd = new NpgsqlCommand("SELECT code, level FROM indicator_areas", connection, tx);

@@ -14,52 +14,32 @@ public static class IndicatorValuesEndpoint
 {
     private static readonly string[] Allowed = ["area", "level", "from", "to", "gender", "format"];
 
-    public static async Task<IResult> GetValues(
-        string indicatorId, HttpContext context, IndicatorCatalogue catalogue, NpgsqlDataSource dataSource, ResponseCache cache, CancellationToken ct)
-    {
-        var request = context.Request;
-        var indicator = await catalogue.FindAsync(indicatorId, ct);
-        if (indicator is null)
+    public static Task<IResult> GetValues(
+        string indicatorId, HttpContext context, IndicatorCatalogue catalogue, LayerCatalog layers, NpgsqlDataSource dataSource,
+        ResponseCache cache, CancellationToken ct) =>
+        IndicatorsApi.ReadAsync(indicatorId, context.Request, catalogue, Allowed, ValueQuery.Parse, async (indicator, query) =>
         {
-            return IndicatorsApi.UnknownIndicator(indicatorId);
-        }
-        ValueQuery query;
-        try
-        {
-            IndicatorsApi.RejectUnknown(request.Query, Allowed);
-            query = ValueQuery.Parse(indicator, request.Query);
-        }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
-        var csv = request.Query["format"] == "csv" || WantsCsv(request);
-        if (request.Query["format"] is { Count: > 0 } f && f != "csv" && f != "json")
-        {
-            return Problems.BadRequest("format must be json or csv.", "format");
-        }
-
-        var etag = IndicatorsApi.ETag(csv ? "values-csv" : "values", indicator);
-        return new CachedBodyResult(etag, csv ? IndicatorsApi.CsvType + "; charset=utf-8" : "application/json; charset=utf-8",
-            $"values|{indicator.Id}|{indicator.Version}|{csv}|{request.QueryString}", cache,
-            (body, token) => WriteAsync(indicator, query, csv, dataSource, body, token),
-            csv ? $"attachment; filename=\"{indicator.Id}.csv\"" : null);
-    }
+            var (etag, key) = await IndicatorsApi.VersionedAsync(query.Csv ? "values-csv" : "values", indicator, layers, context.Request, ct);
+            return new CachedBodyResult(
+                etag, query.Csv ? IndicatorsApi.CsvType + "; charset=utf-8" : "application/json; charset=utf-8", key, cache,
+                (body, token) => WriteAsync(indicator, query, dataSource, body, token),
+                query.Csv ? $"attachment; filename=\"{indicator.Id}.csv\"" : null);
+        }, ct);
 
     private static bool WantsCsv(HttpRequest request) =>
         request.GetTypedHeaders().Accept is { Count: > 0 } accept
         && accept.OrderByDescending(a => a.Quality ?? 1).First().MediaType.Equals(IndicatorsApi.CsvType, StringComparison.OrdinalIgnoreCase);
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA2100", Justification = "ValueQuery builds SQL from constants; values travel as parameters.")]
-    private static async Task WriteAsync(Indicator indicator, ValueQuery q, bool csv, NpgsqlDataSource dataSource, Stream body, CancellationToken ct)
+    private static async Task WriteAsync(Indicator indicator, ValueQuery q, NpgsqlDataSource dataSource, Stream body, CancellationToken ct)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var cmd = new NpgsqlCommand(q.Sql, connection);
         cmd.Parameters.AddRange(q.Parameters.ToArray());
-        await using var reader = await IndicatorsApi.ExecuteAsync(cmd, ct);
-        if (csv)
+        await using var reader = await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        if (q.Csv)
         {
-            await using var writer = new StreamWriter(body, IndicatorsApi.Utf8, 64 * 1024, leaveOpen: true);
+            await using var writer = new StreamWriter(body, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false), 64 * 1024, leaveOpen: true);
             await writer.WriteAsync("area,area_name,level,period,gender,value,status,source,api_version,retrieved_at,run_id\n");
             while (await reader.ReadAsync(ct))
             {
@@ -144,11 +124,13 @@ public static class IndicatorValuesEndpoint
         }
     }
 
-    /// <summary>The filters of GET …/values, checked and turned into SQL with parameters.</summary>
-    private sealed record ValueQuery(string Sql, List<NpgsqlParameter> Parameters)
+    /// <summary>The filters of GET …/values, checked and turned into SQL with parameters, and the format asked for
+    /// (format=csv, or CSV first in Accept).</summary>
+    private sealed record ValueQuery(string Sql, List<NpgsqlParameter> Parameters, bool Csv)
     {
-        public static ValueQuery Parse(Indicator indicator, IQueryCollection q)
+        public static ValueQuery Parse(Indicator indicator, HttpRequest request)
         {
+            var q = request.Query;
             var parameters = new List<NpgsqlParameter> { new() { Value = indicator.Id } };
             var where = new StringBuilder("v.indicator_id = $1");
             string Add(object value, NpgsqlDbType type)
@@ -206,7 +188,11 @@ public static class IndicatorValuesEndpoint
                 WHERE {where}
                 ORDER BY v.area_code, v.period_start, v.gender
                 """;
-            return new ValueQuery(sql, parameters);
+            if (q["format"] is { Count: > 0 } f && f != "csv" && f != "json")
+            {
+                throw new InvalidQueryException("format", "format must be json or csv.");
+            }
+            return new ValueQuery(sql, parameters, q["format"] == "csv" || WantsCsv(request));
         }
     }
 
@@ -216,7 +202,7 @@ public static class IndicatorValuesEndpoint
             : throw new InvalidQueryException(parameter, $"{parameter} '{text}' is not a {Period.Describe(indicator.PeriodType)}, the period type of '{indicator.Id}'.");
 
     public static async Task<IResult> PostValues(
-        string indicatorId, HttpContext context, NpgsqlDataSource dataSource, IndicatorValueWriter writer, LayerCatalog layers, CancellationToken ct)
+        string indicatorId, HttpContext context, NpgsqlDataSource dataSource, IndicatorValueWriter writer, IndicatorCatalogue catalogue, CancellationToken ct)
     {
         var request = context.Request;
         var mediaType = MediaTypeHeaderValue.TryParse(request.ContentType, out var type) ? type.MediaType.Value : null;
@@ -263,7 +249,7 @@ public static class IndicatorValuesEndpoint
         {
             return IndicatorsApi.UnknownIndicator(indicatorId);
         }
-        var (rows, errors) = await IndicatorValueWriter.CheckAsync(connection, tx, indicator, inputs, ct);
+        var (rows, errors) = IndicatorValueWriter.Check(indicator, inputs, await IndicatorValueWriter.KnownAreasAsync(connection, tx, ct));
         if (errors.Count > 0)
         {
             var first = errors.Take(5).Select(e => e.ToString());
@@ -274,7 +260,7 @@ public static class IndicatorValuesEndpoint
         await tx.CommitAsync(ct);
         if (changes.Changed > 0)
         {
-            await layers.ReloadAsync(ct);
+            await catalogue.ReloadAfterWriteAsync(ct);
         }
         return TypedResults.Ok(new UploadResult(indicator.Id, rows.Count, changes.Inserted, changes.Updated, changes.Unchanged));
     }

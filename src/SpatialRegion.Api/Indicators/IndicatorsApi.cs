@@ -1,8 +1,6 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Npgsql;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
@@ -155,26 +153,49 @@ public static class IndicatorsApi
             ]);
     }
 
+    /// <summary>
+    /// What the reads of an indicator's values and map begin with: the indicator the address names (404 when there
+    /// is none) and the request's parameters, checked against the ones the endpoint allows and parsed for that
+    /// indicator (400 naming the parameter at fault). Then the endpoint's answer.
+    /// </summary>
+    internal static async Task<IResult> ReadAsync<T>(
+        string indicatorId, HttpRequest request, IndicatorCatalogue catalogue, string[] allowed,
+        Func<Indicator, HttpRequest, T> parse, Func<Indicator, T, ValueTask<IResult>> answer, CancellationToken ct)
+    {
+        if (await catalogue.FindAsync(indicatorId, ct) is not { } indicator)
+        {
+            return UnknownIndicator(indicatorId);
+        }
+        T parameters;
+        try
+        {
+            QueryValues.RejectUnknown(request.Query, allowed);
+            parameters = parse(indicator, request);
+        }
+        catch (InvalidQueryException e)
+        {
+            return Problems.BadRequest(e.Message, e.Parameter);
+        }
+        return await answer(indicator, parameters);
+    }
+
     public static ProblemHttpResult UnknownIndicator(string id) =>
         Problems.NotFound($"There is no indicator '{id}'. GET /api/indicators lists them.");
 
-    /// <summary>Rejects query parameters this endpoint does not know, naming the allowed ones.</summary>
-    public static void RejectUnknown(IQueryCollection query, string[] allowed)
+    /// <summary>
+    /// The validator and the response-cache key of a read of an indicator. Its version names its definition and
+    /// values; the versions of the boundary layers name the area names and geometries an answer carries. The key
+    /// adds the query, which with the representation determines the body.
+    /// </summary>
+    internal static async ValueTask<(string ETag, string CacheKey)> VersionedAsync(
+        string representation, Indicator indicator, LayerCatalog layers, HttpRequest request, CancellationToken ct)
     {
-        foreach (var name in query.Keys)
+        var versions = new StringBuilder(LayerCatalog.FormatVersion(indicator.Version));
+        foreach (var id in AreaCodes.Layers)
         {
-            if (!allowed.Contains(name))
-            {
-                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
-            }
+            versions.Append('.').Append(LayerCatalog.FormatVersion((await layers.FindAsync(id, ct))?.Version ?? 0));
         }
+        var etag = $"W/\"{representation}-{indicator.Id}-{versions}\"";
+        return (etag, $"{etag}|{request.QueryString}");
     }
-
-    public static string ETag(string kind, Indicator indicator, string extra = "") =>
-        $"W/\"{kind}-{indicator.Id}-{indicator.Version.ToString(CultureInfo.InvariantCulture)}{extra}\"";
-
-    internal static UTF8Encoding Utf8 { get; } = new(encoderShouldEmitUTF8Identifier: false);
-
-    internal static async Task<NpgsqlDataReader> ExecuteAsync(NpgsqlCommand cmd, CancellationToken ct) =>
-        await cmd.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
 }

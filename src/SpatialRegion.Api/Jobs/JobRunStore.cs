@@ -44,6 +44,21 @@ public sealed class JobRunStore(NpgsqlDataSource dataSource)
         return runs;
     }
 
+    /// <summary>The latest run of each of the jobs that has one, in one query.</summary>
+    public async Task<Dictionary<string, JobRun>> LatestAsync(IReadOnlyCollection<string> jobIds, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"SELECT DISTINCT ON (job_id) {Columns} FROM job_runs WHERE job_id = ANY ($1) ORDER BY job_id, id DESC");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = jobIds.ToArray() });
+        var runs = new Dictionary<string, JobRun>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var run = Read(reader);
+            runs[run.JobId] = run;
+        }
+        return runs;
+    }
+
     public static async Task<long> InsertRunningAsync(NpgsqlConnection connection, string jobId, string requestedBy, string instance, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand("""

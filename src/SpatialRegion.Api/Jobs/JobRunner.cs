@@ -3,7 +3,6 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using SpatialRegion.Api.Indicators;
 using SpatialRegion.Api.Jobs.Sources;
-using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Jobs;
 
@@ -28,7 +27,7 @@ public sealed partial class JobRunner(
     IOptions<JobsOptions> options,
     IServiceProvider services,
     IndicatorValueWriter writer,
-    LayerCatalog layerCatalog,
+    IndicatorCatalogue catalogue,
     JobRunStore store,
     IHostApplicationLifetime lifetime,
     ILogger<JobRunner> logger)
@@ -179,12 +178,12 @@ public sealed partial class JobRunner(
         LogRunStarted(runId, jobId, job.Source, string.Join(", ", job.Indicators));
         try
         {
-            var source = services.GetServices<IIndicatorSource>().SingleOrDefault(s => s.Name == job.Source)
+            var source = services.GetKeyedService<IIndicatorSource>(job.Source)
                 ?? throw new InvalidOperationException($"Job '{jobId}' names the unknown source '{job.Source}'.");
             var indicators = new List<Indicator>();
             foreach (var id in job.Indicators)
             {
-                if (await IndicatorCatalogue.FindAsync(connection, null, id, forUpdate: false, ct) is { } indicator)
+                if (await catalogue.FindAsync(id, ct) is { } indicator)
                 {
                     indicators.Add(indicator);
                 }
@@ -195,9 +194,10 @@ public sealed partial class JobRunner(
             }
 
             var fetches = indicators.Count == 0 ? [] : await source.FetchAsync(indicators, job, ct);
+            var knownAreas = await IndicatorValueWriter.KnownAreasAsync(connection, null, ct);
             foreach (var fetch in fetches)
             {
-                var outcome = await WriteAsync(connection, runId, fetch, ct);
+                var outcome = await WriteAsync(connection, runId, fetch, knownAreas, ct);
                 outcomes.Add(outcome);
                 LogIndicator(runId, outcome.Indicator, outcome.Status, outcome.Inserted, outcome.Updated, outcome.Unchanged, outcome.Error ?? "");
                 await JobRunStore.RecordAsync(connection, runId, null, counter.Requests, outcomes, null, ct);
@@ -209,7 +209,7 @@ public sealed partial class JobRunner(
             await JobRunStore.RecordAsync(connection, runId, status, counter.Requests, outcomes, error, CancellationToken.None);
             if (outcomes.Any(o => o.Inserted + o.Updated > 0))
             {
-                await layerCatalog.ReloadAsync(CancellationToken.None);
+                await catalogue.ReloadAfterWriteAsync(CancellationToken.None);
             }
             LogRunFinished(runId, jobId, status, counter.Requests, outcomes.Sum(o => o.Inserted), outcomes.Sum(o => o.Updated),
                 outcomes.Sum(o => o.Unchanged), (DateTimeOffset.UtcNow - started).TotalSeconds);
@@ -233,7 +233,8 @@ public sealed partial class JobRunner(
         }
     }
 
-    private async Task<IndicatorOutcome> WriteAsync(NpgsqlConnection connection, long runId, IndicatorFetch fetch, CancellationToken ct)
+    private async Task<IndicatorOutcome> WriteAsync(
+        NpgsqlConnection connection, long runId, IndicatorFetch fetch, IReadOnlyDictionary<string, string> knownAreas, CancellationToken ct)
     {
         if (fetch.Error is not null)
         {
@@ -245,7 +246,7 @@ public sealed partial class JobRunner(
         {
             return new IndicatorOutcome(fetch.IndicatorId, "failed", 0, 0, 0, 0, "the indicator was deleted during the run");
         }
-        var (rows, errors) = await IndicatorValueWriter.CheckAsync(connection, tx, indicator, fetch.Values, ct);
+        var (rows, errors) = IndicatorValueWriter.Check(indicator, fetch.Values, knownAreas);
         if (errors.Count > 0)
         {
             await tx.RollbackAsync(ct);

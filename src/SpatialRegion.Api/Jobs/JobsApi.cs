@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Http;
+using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Jobs;
 
@@ -30,32 +31,34 @@ public static class JobsApi
     private static async Task<Ok<List<JobResource>>> ListJobs(
         HttpRequest request, IOptions<JobsOptions> options, JobScheduler scheduler, JobRunStore store, CancellationToken ct)
     {
-        var list = new List<JobResource>();
-        foreach (var id in options.Value.Definitions.Keys.Order(StringComparer.Ordinal))
-        {
-            list.Add(await ResourceAsync(request, id, options.Value, scheduler, store, ct));
-        }
-        return TypedResults.Ok(list);
+        var ids = options.Value.Definitions.Keys.Order(StringComparer.Ordinal).ToList();
+        var latest = await store.LatestAsync(ids, ct);
+        return TypedResults.Ok(ids.Select(id => Resource(request, id, options.Value, scheduler, latest.GetValueOrDefault(id))).ToList());
     }
 
     private static async Task<Results<Ok<JobResource>, ProblemHttpResult>> GetJob(
         string jobId, HttpRequest request, IOptions<JobsOptions> options, JobScheduler scheduler, JobRunStore store, CancellationToken ct) =>
         options.Value.Definitions.ContainsKey(jobId)
-            ? TypedResults.Ok(await ResourceAsync(request, jobId, options.Value, scheduler, store, ct))
+            ? TypedResults.Ok(Resource(request, jobId, options.Value, scheduler, (await store.LatestAsync([jobId], ct)).GetValueOrDefault(jobId)))
             : UnknownJob(jobId);
 
     private static async Task<Results<Ok<IReadOnlyList<JobRun>>, ProblemHttpResult>> ListRuns(
-        string jobId, int? limit, IOptions<JobsOptions> options, JobRunStore store, CancellationToken ct)
+        string jobId, string? limit, IOptions<JobsOptions> options, JobRunStore store, CancellationToken ct)
     {
         if (!options.Value.Definitions.ContainsKey(jobId))
         {
             return UnknownJob(jobId);
         }
-        if (limit is < 1 or > 1000)
+        int count;
+        try
         {
-            return Problems.BadRequest("limit must be between 1 and 1000.", "limit");
+            count = QueryValues.ParseLimit(limit, defaultValue: 20, max: 1000, clampToMax: false);
         }
-        return TypedResults.Ok(await store.ListAsync(jobId, limit ?? 20, ct));
+        catch (InvalidQueryException e)
+        {
+            return Problems.BadRequest(e.Message, e.Parameter);
+        }
+        return TypedResults.Ok(await store.ListAsync(jobId, count, ct));
     }
 
     private static async Task<Results<Ok<JobRun>, ProblemHttpResult>> GetRun(long runId, JobRunStore store, CancellationToken ct) =>
@@ -80,11 +83,9 @@ public static class JobsApi
         }
     }
 
-    private static async Task<JobResource> ResourceAsync(
-        HttpRequest request, string id, JobsOptions options, JobScheduler scheduler, JobRunStore store, CancellationToken ct)
+    private static JobResource Resource(HttpRequest request, string id, JobsOptions options, JobScheduler scheduler, JobRun? last)
     {
         var job = options.Definitions[id];
-        var last = (await store.ListAsync(id, 1, ct)).FirstOrDefault();
         return new JobResource(
             id, job.Description, job.Source, job.Indicators, job.Schedule, options.TimeZone, options.SchedulerEnabled,
             options.SchedulerEnabled ? scheduler.NextOccurrence(id) : null, job.Areas, job.Periods,

@@ -14,7 +14,7 @@ public sealed class JobsOptions
     /// <summary>The time zone cron schedules are read in; daylight saving is handled by Cronos.</summary>
     public string TimeZone { get; set; } = "Europe/Stockholm";
 
-    public SourceOptions Kolada { get; set; } = new()
+    public KoladaOptions Kolada { get; set; } = new()
     {
         BaseUrl = "https://api.kolada.se/v2/",
         CallsPerWindow = 5,
@@ -22,7 +22,7 @@ public sealed class JobsOptions
         MaxIdsPerCall = 25,
     };
 
-    public SourceOptions ScbV1 { get; set; } = new()
+    public ScbV1Options ScbV1 { get; set; } = new()
     {
         BaseUrl = "https://api.scb.se/OV0104/v1/doris/sv/ssd/",
         CallsPerWindow = 10,
@@ -31,7 +31,7 @@ public sealed class JobsOptions
         Format = "json-stat2",
     };
 
-    public SourceOptions ScbV2 { get; set; } = new()
+    public ScbOptions ScbV2 { get; set; } = new()
     {
         BaseUrl = "https://statistikdatabasen.scb.se/api/v2/",
         CallsPerWindow = 30,
@@ -49,7 +49,7 @@ public sealed class JobsOptions
         {
             yield return $"Jobs:TimeZone '{TimeZone}' is not a known time zone.";
         }
-        foreach (var (name, source) in new[] { ("Kolada", Kolada), ("ScbV1", ScbV1), ("ScbV2", ScbV2) })
+        foreach (var (name, source) in new (string, SourceOptions)[] { ("Kolada", Kolada), ("ScbV1", ScbV1), ("ScbV2", ScbV2) })
         {
             if (!Uri.TryCreate(source.BaseUrl, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https") || !source.BaseUrl.EndsWith('/'))
             {
@@ -59,6 +59,18 @@ public sealed class JobsOptions
             {
                 yield return $"Jobs:{name}: CallsPerWindow, WindowSeconds and TimeoutSeconds must be positive, MaxRetries not negative.";
             }
+        }
+        if (Kolada.MaxIdsPerCall < 1 || Kolada.PageSize < 0)
+        {
+            yield return "Jobs:Kolada: MaxIdsPerCall must be positive, PageSize not negative.";
+        }
+        if (ScbV1.MaxCells < 1 || ScbV2.MaxCells < 1)
+        {
+            yield return "Jobs:ScbV1 and Jobs:ScbV2: MaxCells must be positive.";
+        }
+        if (!ScbV1Options.Formats.Contains(ScbV1.Format))
+        {
+            yield return $"Jobs:ScbV1:Format must be one of {string.Join(", ", ScbV1Options.Formats)}.";
         }
         foreach (var (id, job) in Definitions)
         {
@@ -82,11 +94,16 @@ public sealed class JobsOptions
             {
                 yield return $"Job '{id}': give Periods or LatestPeriods.";
             }
+            if (job.Format is not null && (job.Source != JobSources.ScbV1 || !ScbV1Options.Formats.Contains(job.Format)))
+            {
+                yield return $"Job '{id}': Format is for {JobSources.ScbV1} jobs only, one of {string.Join(", ", ScbV1Options.Formats)}.";
+            }
         }
     }
 }
 
-public sealed class SourceOptions
+/// <summary>What every source is configured with: its address, the self-throttle, timeouts and retries.</summary>
+public class SourceOptions
 {
     public string BaseUrl { get; set; } = "";
 
@@ -102,18 +119,29 @@ public sealed class SourceOptions
     public int MaxRetries { get; set; } = 4;
 
     public double RetryBaseDelaySeconds { get; set; } = 2;
+}
 
-    /// <summary>Cells per query (SCB); v2 reads its own limit from /config.</summary>
-    public int MaxCells { get; set; } = 100_000;
-
-    /// <summary>Area ids per call (Kolada: the URL must stay short).</summary>
+public sealed class KoladaOptions : SourceOptions
+{
+    /// <summary>Area ids per call: the URL must stay short.</summary>
     public int MaxIdsPerCall { get; set; } = 25;
 
-    /// <summary>SCB v1 response format: json, json-stat or json-stat2.</summary>
-    public string Format { get; set; } = "json-stat2";
-
-    /// <summary>Kolada items per page (per_page); 0 leaves it to Kolada (5000).</summary>
+    /// <summary>Items per page (per_page); 0 leaves it to Kolada (5000).</summary>
     public int PageSize { get; set; }
+}
+
+public class ScbOptions : SourceOptions
+{
+    /// <summary>Cells per query; v2 also keeps below the limit its /config publishes.</summary>
+    public int MaxCells { get; set; } = 100_000;
+}
+
+public sealed class ScbV1Options : ScbOptions
+{
+    public static readonly string[] Formats = ["json", "json-stat", "json-stat2"];
+
+    /// <summary>The response format asked for: json, json-stat or json-stat2.</summary>
+    public string Format { get; set; } = "json-stat2";
 }
 
 /// <summary>One refresh job: which indicators, from which source, for which areas and periods, and when.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Frozen;
 using System.Globalization;
 using System.Text.Json;
 using Npgsql;
+using SpatialRegion.Api.Infrastructure;
 
 namespace SpatialRegion.Api.Layers;
 
@@ -9,8 +10,11 @@ namespace SpatialRegion.Api.Layers;
 /// The registry as the service sees it: an immutable snapshot, replaced whole when the registry changes
 /// (announced by the layers_changed notification, or by an import in this process).
 /// </summary>
-public sealed class LayerCatalog(NpgsqlDataSource dataSource)
+public sealed class LayerCatalog(NpgsqlDataSource dataSource) : INotifiedCatalog
 {
+    /// <summary>Notified by the registry's trigger (schema 0001).</summary>
+    public string Channel => "layers_changed";
+
     private volatile FrozenDictionary<string, Layer>? _layers;
     private readonly SemaphoreSlim _reloadLock = new(1, 1);
 

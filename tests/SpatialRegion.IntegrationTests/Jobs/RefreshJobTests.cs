@@ -21,7 +21,7 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
 {
     private const string BefolkningNy = "BE/BE0101/BE0101A/BefolkningNy";
     private static readonly string[] JamtlandAreas = ["2303", "2305", "2309", "2313", "2321", "2326", "2361", "2380", "23"];
-    private static readonly string[] KoladaIndicators = ["jt-kolada", "jt-k500", "jt-ktimeout", "jt-ktimeout-all", "jt-kmalformed", "jt-k429", "jt-twin", "jt-cron"];
+    private static readonly string[] KoladaIndicators = ["jt-kolada", "jt-k500", "jt-ktimeout", "jt-ktimeout-all", "jt-kmalformed", "jt-k429", "jt-twin", "jt-cron", "jt-notified"];
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private FakeStatisticsServer _fake = null!;
@@ -200,6 +200,22 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Values_a_run_writes_in_one_instance_are_served_at_once_by_another()
+    {
+        // The fixture's service is another instance on the same database: it serves the catalogue from memory and
+        // keeps rendered values in its response cache, keyed by the indicator's version.
+        var other = db.CreateClient();
+        const string url = "/api/indicators/jt-notified/values?area=2380&from=2024&to=2024";
+        await EventuallyAsync(async () => (await other.GetAsync(url, Ct)).StatusCode == HttpStatusCode.OK, "the definition reaches the other instance");
+        Assert.Empty((await other.GetJsonAsync(url))["values"]!.AsArray());
+
+        Assert.Equal("succeeded", (await RunAsync("job-jt-notified"))["status"]!.GetValue<string>());
+
+        await EventuallyAsync(async () => (await other.GetJsonAsync(url))["values"]!.AsArray().Count > 0, "the values reach the other instance");
+        Assert.Equal(64979m, (await other.GetJsonAsync(url))["values"]![0]!["value"]!.GetValue<decimal>());
+    }
+
+    [Fact]
     public async Task A_500_is_retried_and_the_run_succeeds()
     {
         _fake.Enqueue(new Fault.Status("kolada/", 500));
@@ -371,6 +387,25 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
         Assert.Equal(404, (await client.GetProblemAsync("/api/jobs/runs/999999999")).Status);
     }
 
+    [Fact]
+    public async Task A_job_shows_its_latest_run_and_its_runs_take_a_checked_limit()
+    {
+        var run = await RunAsync("v1-jsonstat");
+        var id = run["id"]!.GetValue<long>();
+        var client = _app.CreateClient();
+
+        Assert.Equal(id, (await client.GetJsonAsync("/api/jobs/v1-jsonstat"))["lastRun"]!["id"]!.GetValue<long>());
+        var listed = (await client.GetFromJsonArrayAsync("/api/jobs")).Single(j => j!["id"]!.GetValue<string>() == "v1-jsonstat")!;
+        Assert.Equal(id, listed["lastRun"]!["id"]!.GetValue<long>());
+        Assert.Equal(id, Assert.Single(await client.GetFromJsonArrayAsync("/api/jobs/v1-jsonstat/runs?limit=1"))!["id"]!.GetValue<long>());
+        foreach (var limit in new[] { "0", "1001", "many" })
+        {
+            var (status, _, body) = await client.GetProblemAsync($"/api/jobs/v1-jsonstat/runs?limit={limit}");
+            Assert.Equal(400, status);
+            Assert.Equal("limit", body["parameter"]!.GetValue<string>());
+        }
+    }
+
     private async Task<JsonObject> RunAsync(string jobId)
     {
         using var response = await _editor.PostAsync($"/api/jobs/{jobId}/runs", null, Ct);
@@ -392,6 +427,16 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
                 return run;
             }
             Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(30), $"run {runId} still running");
+            await Task.Delay(50, Ct);
+        }
+    }
+
+    private static async Task EventuallyAsync(Func<Task<bool>> condition, string what)
+    {
+        var stopwatch = Stopwatch.StartNew();
+        while (!await condition())
+        {
+            Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10), $"after 10 s, still not: {what}");
             await Task.Delay(50, Ct);
         }
     }

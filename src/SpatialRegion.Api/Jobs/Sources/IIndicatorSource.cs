@@ -2,11 +2,10 @@ using SpatialRegion.Api.Indicators;
 
 namespace SpatialRegion.Api.Jobs.Sources;
 
-/// <summary>A statistics API a refresh job reads: fetches the values of some indicators for a job's areas and periods.</summary>
+/// <summary>A statistics API a refresh job reads: fetches the values of some indicators for a job's areas and periods.
+/// Registered under the name of <see cref="JobSources"/> that a job's Source gives.</summary>
 public interface IIndicatorSource
 {
-    string Name { get; }
-
     /// <summary>Fetches every indicator; an indicator whose requests failed comes back with its error and no values.</summary>
     Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct);
 }

@@ -15,8 +15,6 @@ public sealed partial class KoladaClient(HttpClient http, IOptions<JobsOptions> 
     public const string ApiVersion = "kolada-v2";
     private const int MaxPages = 1000;
 
-    public string Name => JobSources.Kolada;
-
     public async Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct)
     {
         var source = options.Value.Kolada;
@@ -40,7 +38,7 @@ public sealed partial class KoladaClient(HttpClient http, IOptions<JobsOptions> 
                 var years = job.Periods.Length > 0
                     ? job.Periods
                     : Enumerable.Range(DateTime.UtcNow.Year - job.LatestPeriods, job.LatestPeriods + 1).Select(y => y.ToString(CultureInfo.InvariantCulture)).ToArray();
-                foreach (var chunk in areas.Chunk(Math.Max(1, source.MaxIdsPerCall)))
+                foreach (var chunk in areas.Chunk(source.MaxIdsPerCall))
                 {
                     var path = $"data/kpi/{Uri.EscapeDataString(reference.Kpi)}/municipality/{string.Join(',', chunk.Select(AreaCodes.ToKolada))}/year/{string.Join(',', years)}";
                     if (source.PageSize > 0)

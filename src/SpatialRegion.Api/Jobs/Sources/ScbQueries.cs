@@ -56,6 +56,36 @@ public static class ScbQueries
     /// <summary>Sweden as a whole is asked for by leaving the region variable out (SCB eliminates it to 00).</summary>
     public static bool RegionEliminated(JobDefinition job) => job.Areas.Length == 0 || job.Areas.All(a => AreaCodes.Normalise(a) == AreaCodes.Sweden);
 
+    /// <summary>The region codes a job asks for; none when the region variable is left out.</summary>
+    public static IReadOnlyList<string> Regions(JobDefinition job) =>
+        RegionEliminated(job) ? [] : job.Areas.Select(AreaCodes.Normalise).Distinct().ToList();
+
+    /// <summary>
+    /// Asks for every cell a group needs, in data queries below the source's cell limit (a run of queries per
+    /// gender selection, regions chunked before times), and reads each answer's cells as the indicators' values.
+    /// The API versions differ only in how a selection is spelled and how a query is sent and read. One entry of
+    /// <paramref name="times"/> stands for <paramref name="periodsPerTime"/> periods (v2's top(n) for n).
+    /// </summary>
+    public static async Task<Dictionary<string, List<ValueInput>>> FetchAsync(
+        TableGroup group, JobDefinition job, IReadOnlyList<string> times, int periodsPerTime, long maxCells, string origin,
+        Func<string, IEnumerable<string>, System.Text.Json.Nodes.JsonNode> selection,
+        Func<System.Text.Json.Nodes.JsonArray, Task<List<ScbCell>>> query)
+    {
+        var regionEliminated = RegionEliminated(job);
+        var regions = Regions(job);
+        var values = new Dictionary<string, List<ValueInput>>(StringComparer.Ordinal);
+        foreach (var genders in GenderSelections(group, job))
+        {
+            var otherCells = group.ContentsCodes.Count * (genders?.Length ?? 1) * periodsPerTime;
+            foreach (var (regionChunk, timeChunk) in Split(regions, times, otherCells, maxCells))
+            {
+                var cells = await query(Selections(group, regionEliminated, regionChunk, genders, timeChunk, selection));
+                AddCells(cells, group, regionEliminated, genders is null, job, values, origin);
+            }
+        }
+        return values;
+    }
+
     /// <summary>The gender selections to ask for: null = the variable left out (total), else the codes for women and men.</summary>
     public static List<string[]?> GenderSelections(TableGroup group, JobDefinition job)
     {

@@ -15,13 +15,11 @@ public sealed partial class ScbV1Client(HttpClient http, IOptions<JobsOptions> o
 {
     public const string ApiVersion = "pxweb-v1";
 
-    public string Name => JobSources.ScbV1;
-
     public async Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct) =>
         await ScbQueries.FetchGroupsAsync(indicators, s => s.V1Table, "v1Table", ApiVersion,
             group => FetchGroupAsync(group, job, options.Value.ScbV1, ct), LogFailed, ct);
 
-    private async Task<Dictionary<string, List<ValueInput>>> FetchGroupAsync(ScbQueries.TableGroup group, JobDefinition job, SourceOptions source, CancellationToken ct)
+    private async Task<Dictionary<string, List<ValueInput>>> FetchGroupAsync(ScbQueries.TableGroup group, JobDefinition job, ScbV1Options source, CancellationToken ct)
     {
         var r = group.Reference;
         var metadata = await GetMetadataAsync(group.Table, ct);
@@ -49,36 +47,28 @@ public sealed partial class ScbV1Client(HttpClient http, IOptions<JobsOptions> o
             throw new SourceFormatException($"table {group.Table} publishes none of the periods {string.Join(", ", job.Periods)}");
         }
 
-        var regionEliminated = ScbQueries.RegionEliminated(job);
-        var regions = regionEliminated ? [] : job.Areas.Select(AreaCodes.Normalise).Distinct().ToList();
-        if (regionEliminated && metadata.TryGetValue(r.RegionVariable, out var rv) && !rv.Elimination)
+        if (ScbQueries.RegionEliminated(job))
         {
-            throw new SourceFormatException($"table {group.Table} cannot leave out {r.RegionVariable}; name the areas");
+            if (metadata.TryGetValue(r.RegionVariable, out var rv) && !rv.Elimination)
+            {
+                throw new SourceFormatException($"table {group.Table} cannot leave out {r.RegionVariable}; name the areas");
+            }
         }
-        var unknownRegions = regions.Except(regionEliminated ? [] : Codes(r.RegionVariable)).ToList();
-        if (unknownRegions.Count > 0)
+        else if (ScbQueries.Regions(job).Except(Codes(r.RegionVariable)).ToList() is { Count: > 0 } unknownRegions)
         {
             throw new SourceFormatException($"table {group.Table} has no region {string.Join(", ", unknownRegions)}");
         }
 
-        var values = new Dictionary<string, List<ValueInput>>(StringComparer.Ordinal);
-        foreach (var genders in ScbQueries.GenderSelections(group, job))
-        {
-            var otherCells = group.ContentsCodes.Count * (genders?.Length ?? 1);
-            foreach (var (regionChunk, timeChunk) in ScbQueries.Split(regions, times, otherCells, source.MaxCells))
+        var format = job.Format ?? source.Format;
+        return await ScbQueries.FetchAsync(group, job, times, periodsPerTime: 1, source.MaxCells, new Uri(http.BaseAddress!, group.Table).ToString(),
+            Selection, async query =>
             {
-                var query = ScbQueries.Selections(group, regionEliminated, regionChunk, genders, timeChunk, Selection);
-                var format = job.Format ?? source.Format;
                 var body = new JsonObject { ["query"] = query, ["response"] = new JsonObject { ["format"] = format } };
-
                 using var response = await http.PostAsJsonAsync(group.Table, body, ct);
                 await SourceErrors.EnsureSuccessAsync(response, $"POST {group.Table}", ct);
                 using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
-                var cells = format == "json" ? ScbCells.FromPxWebJson(document.RootElement) : ScbCells.FromJsonStat(document.RootElement);
-                ScbQueries.AddCells(cells, group, regionEliminated, genders is null, job, values, new Uri(http.BaseAddress!, group.Table).ToString());
-            }
-        }
-        return values;
+                return format == "json" ? ScbCells.FromPxWebJson(document.RootElement) : ScbCells.FromJsonStat(document.RootElement);
+            });
     }
 
     private static JsonObject Selection(string code, IEnumerable<string> values) => new()

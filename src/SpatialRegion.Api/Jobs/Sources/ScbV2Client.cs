@@ -14,8 +14,6 @@ namespace SpatialRegion.Api.Jobs.Sources;
 public sealed partial class ScbV2Client(HttpClient http, IOptions<JobsOptions> options, SourceThrottles throttles, ILogger<ScbV2Client> logger)
     : IIndicatorSource
 {
-    public string Name => JobSources.ScbV2;
-
     public sealed record ApiConfig(string ApiVersion, long MaxDataCells, int MaxCalls, double TimeWindowSeconds, string? License);
 
     public async Task<IReadOnlyList<IndicatorFetch>> FetchAsync(IReadOnlyList<Indicator> indicators, JobDefinition job, CancellationToken ct)
@@ -52,40 +50,27 @@ public sealed partial class ScbV2Client(HttpClient http, IOptions<JobsOptions> o
             root.TryGetProperty("license", out var l) ? l.GetString() : null);
         // Never faster than SCB allows, nor than our own configuration says.
         var own = options.Value.ScbV2;
-        throttles.For(Name, () => own).SetLimit(Math.Min(config.MaxCalls, own.CallsPerWindow), TimeSpan.FromSeconds(Math.Max(config.TimeWindowSeconds, own.WindowSeconds)));
+        throttles.For(JobSources.ScbV2, () => own).SetLimit(Math.Min(config.MaxCalls, own.CallsPerWindow), TimeSpan.FromSeconds(Math.Max(config.TimeWindowSeconds, own.WindowSeconds)));
         LogConfig(config.ApiVersion, config.MaxDataCells, config.MaxCalls, config.TimeWindowSeconds);
         return config;
     }
 
     private async Task<Dictionary<string, List<ValueInput>>> FetchGroupAsync(ScbQueries.TableGroup group, JobDefinition job, ApiConfig config, CancellationToken ct)
     {
-        var r = group.Reference;
-        var regionEliminated = ScbQueries.RegionEliminated(job);
-        var regions = regionEliminated ? [] : job.Areas.Select(AreaCodes.Normalise).Distinct().ToList();
-        // Without explicit periods, the latest n: PxWebApi 2's top(n) selection expression.
-        var times = job.Periods.Length > 0 ? job.Periods.Select(ToScbTime).ToList() : null;
-        var timeCount = times?.Count ?? job.LatestPeriods;
+        var path = $"tables/{Uri.EscapeDataString(group.Table)}/data?lang=sv&outputFormat=json-stat2";
         var maxCells = Math.Min(config.MaxDataCells, options.Value.ScbV2.MaxCells);
-
-        var values = new Dictionary<string, List<ValueInput>>(StringComparer.Ordinal);
-        foreach (var genders in ScbQueries.GenderSelections(group, job))
-        {
-            var otherCells = group.ContentsCodes.Count * (genders?.Length ?? 1);
-            var chunks = times is not null
-                ? ScbQueries.Split(regions, times, otherCells, maxCells)
-                : ScbQueries.Split(regions, [$"top({timeCount.ToString(CultureInfo.InvariantCulture)})"], otherCells * timeCount, maxCells);
-            foreach (var (regionChunk, timeChunk) in chunks)
+        // Without explicit periods, the latest n: PxWebApi 2's top(n) selection expression, n periods in one entry.
+        var (times, periodsPerTime) = job.Periods.Length > 0
+            ? (job.Periods.Select(ToScbTime).ToList(), 1)
+            : ([$"top({job.LatestPeriods.ToString(CultureInfo.InvariantCulture)})"], job.LatestPeriods);
+        return await ScbQueries.FetchAsync(group, job, times, periodsPerTime, maxCells, new Uri(http.BaseAddress!, path).ToString(),
+            Selection, async selection =>
             {
-                var selection = ScbQueries.Selections(group, regionEliminated, regionChunk, genders, timeChunk, Selection);
-                var path = $"tables/{Uri.EscapeDataString(group.Table)}/data?lang=sv&outputFormat=json-stat2";
                 using var response = await http.PostAsJsonAsync(path, new JsonObject { ["selection"] = selection }, ct);
                 await SourceErrors.EnsureSuccessAsync(response, $"POST {path}", ct);
                 using var document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(ct), cancellationToken: ct);
-                ScbQueries.AddCells(ScbCells.FromJsonStat(document.RootElement), group, regionEliminated, genders is null, job, values,
-                    new Uri(http.BaseAddress!, path).ToString());
-            }
-        }
-        return values;
+                return ScbCells.FromJsonStat(document.RootElement);
+            });
     }
 
     private static string ToScbTime(string period) => period.Length == 7 && period[4] == '-' && period[5] == 'Q'

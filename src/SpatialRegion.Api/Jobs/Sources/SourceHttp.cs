@@ -19,10 +19,11 @@ public static class SourceHttp
         Add<KoladaClient>(services, JobSources.Kolada, o => o.Kolada);
         Add<ScbV1Client>(services, JobSources.ScbV1, o => o.ScbV1, retryForbidden: true);
         Add<ScbV2Client>(services, JobSources.ScbV2, o => o.ScbV2);
-        // Transient, like the typed clients they are: each run gets clients from the factory's current handlers.
-        services.AddTransient<IIndicatorSource>(sp => sp.GetRequiredService<KoladaClient>());
-        services.AddTransient<IIndicatorSource>(sp => sp.GetRequiredService<ScbV1Client>());
-        services.AddTransient<IIndicatorSource>(sp => sp.GetRequiredService<ScbV2Client>());
+        // Keyed by the name a job's Source gives, and transient like the typed clients they are: a run creates only
+        // the client it uses, from the factory's current handlers.
+        services.AddKeyedTransient<IIndicatorSource>(JobSources.Kolada, (sp, _) => sp.GetRequiredService<KoladaClient>());
+        services.AddKeyedTransient<IIndicatorSource>(JobSources.ScbV1, (sp, _) => sp.GetRequiredService<ScbV1Client>());
+        services.AddKeyedTransient<IIndicatorSource>(JobSources.ScbV2, (sp, _) => sp.GetRequiredService<ScbV2Client>());
         return services;
     }
 
