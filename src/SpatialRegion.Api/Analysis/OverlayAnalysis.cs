@@ -146,7 +146,7 @@ public static class OverlayAnalysis
             if (operation is "union" or "identity" or "difference" or "symmetric_difference")
             {
                 var bOutsideA = operation is "union" or "symmetric_difference";
-                await session.ExecuteAsync(AnalysisSession.Sql("overlay_remainders"), token, (int)family, true, bOutsideA, (int)familyA, (int)familyB);
+                await session.ExecuteAsync(AnalysisSession.Sql("overlay_remainders"), token, (int)family, bOutsideA, (int)familyA, (int)familyB);
             }
             if (operation == "clip")
             {
