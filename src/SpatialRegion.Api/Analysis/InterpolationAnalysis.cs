@@ -97,7 +97,7 @@ public static class InterpolationAnalysis
 
         var result = new List<LayerProperty>(target.ResultProperties);
         result.AddRange(variables.Select(v => new LayerProperty(v.Name, LayerProperty.Number)));
-        AnalysisRequests.RequireDistinct(result, "name the variables apart from the target's attributes");
+        AnalysisRequests.RequireDistinct(result, _ => "variables", "name the variables apart from the target's attributes");
 
         var inputs = new Dictionary<string, AnalysisInput> { ["source"] = source, ["target"] = target.Input };
         if (weights is not null)

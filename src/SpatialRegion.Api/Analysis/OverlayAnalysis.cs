@@ -73,7 +73,9 @@ public static class OverlayAnalysis
             pieceProperties.Add(new LayerProperty("b_fid", LayerProperty.String));
             pieceProperties.AddRange(b!.ResultProperties);
         }
-        AnalysisRequests.RequireDistinct(pieceProperties, "set another \"prefix\" on a or b");
+        // A clash with one of b's attributes is b's prefix to change; any other, a's.
+        string PrefixMember(string name) => withB && b!.ResultProperties.Any(p => p.Name == name) ? "b.prefix" : "a.prefix";
+        AnalysisRequests.RequireDistinct(pieceProperties, PrefixMember, "set another \"prefix\" on a or b");
 
         var result = new List<LayerProperty>();
         string[] keys = [];
@@ -99,7 +101,7 @@ public static class OverlayAnalysis
                 result.Add(new LayerProperty("share_of_b", LayerProperty.Number));
             }
         }
-        AnalysisRequests.RequireDistinct(result, "set another \"prefix\" on a or b");
+        AnalysisRequests.RequireDistinct(result, PrefixMember, "set another \"prefix\" on a or b");
         string[] generated = ["a_fid", "b_fid", "area_m2", "length_m", "share_of_a", "share_of_b"];
         var notProduced = generated.Where(g => result.All(p => p.Name != g)).ToArray();
 

@@ -88,7 +88,7 @@ public static class SpatialJoinAnalysis
                 _ => LayerProperty.Number,
             }));
         }
-        AnalysisRequests.RequireDistinct(result, "name the statistics apart with \"as\"");
+        AnalysisRequests.RequireDistinct(result, _ => "joins", "name the statistics apart with \"as\"");
 
         var ratios = new List<Ratio>();
         foreach (var (spec, _) in request.Objects("ratios"))
@@ -108,7 +108,7 @@ public static class SpatialJoinAnalysis
             ratios.Add(ratio);
             result.Add(new LayerProperty(name, LayerProperty.Number));
         }
-        AnalysisRequests.RequireDistinct(result, "name the ratios apart from the statistics and attributes");
+        AnalysisRequests.RequireDistinct(result, _ => "ratios", "name the ratios apart from the statistics and attributes");
 
         var outputSrid = AnalysisRequests.ReadOutputSrid(request);
         var saveAs = AnalysisRequests.ReadSaveAs(request);
