@@ -133,7 +133,13 @@ public static class AnalysisInputs
             kept = names is null
                 ? input.Properties
                 : names.Select(n => input.FindProperty(n) ?? throw UnknownProperty(input, spec.Member("properties"), n)).Distinct().ToList();
-            prefix = spec.Element("prefix") is { ValueKind: JsonValueKind.String } p ? p.GetString()! : defaultPrefix;
+            // "" is a prefix too (none), which RequestJson.String would refuse as empty.
+            prefix = spec.Element("prefix") switch
+            {
+                null => defaultPrefix,
+                { ValueKind: JsonValueKind.String } p => p.GetString()!,
+                _ => throw new InvalidQueryException(spec.Member("prefix"), $"{spec.Member("prefix")} must be a string (\"\" for none)."),
+            };
         }
         spec.RejectUnknown();
         return new InputWithAttributes(input, kept, prefix);

@@ -47,6 +47,8 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
         "two attributes named", "b.prefix")]
     [InlineData("""{"operation": "intersection", "a": {"geojson": {"type": "Feature", "properties": {"area_m2": 1}, "geometry": {"type": "Polygon", "coordinates": [[[14, 63], [15, 63], [15, 64], [14, 63]]]}}, "prefix": ""}, "b": {"layer": "counties"}}""",
         "two attributes named 'area_m2'", "a.prefix")]
+    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "prefix": 5}, "b": {"layer": "counties"}}""",
+        "must be a string", "a.prefix")]
     [InlineData("""{"operation": "union", "a": {"layer": "municipalities"}, "b": {"layer": "tatorter"}}""", "one kind of geometry", "b")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "counties"}, "output_crs": "EPSG:2400"}""",
         "Unsupported output_crs", "output_crs")]
