@@ -190,12 +190,8 @@ public sealed class AnalysisSession : IAsyncDisposable
         var layer = input.Layer;
         var version = await ScalarAsync<long>("SELECT version FROM layers WHERE id = $1", ct, layer.Id);
         LayerVersions[layer.Id] = version;
-        if (!_validity.TryGet(layer.Id, version, out var invalid))
-        {
-            invalid = (int)await ScalarAsync<long>(
-                "SELECT count(*) FROM layer_features WHERE layer_id = $1 AND NOT ST_IsValid(geom)", ct, layer.Id);
-            _validity.Set(layer.Id, version, invalid);
-        }
+        var invalid = await _validity.InvalidCountAsync(layer.Id, version, async () => (int)await ScalarAsync<long>(
+            "SELECT count(*) FROM layer_features WHERE layer_id = $1 AND NOT ST_IsValid(geom)", ct, layer.Id));
         var geometry = "geom";
         if (invalid > 0)
         {
