@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Npgsql;
-using NpgsqlTypes;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;
@@ -194,15 +192,11 @@ public static class InterpolationAnalysis
                         + "their values were shared by area instead.");
                 }
             }
-            await session.ExecuteAsync(AnalysisSession.Sql("interpolate_allocate"),
-            [
-                new NpgsqlParameter { Value = allocateTotal, NpgsqlDbType = NpgsqlDbType.Boolean },
-                new NpgsqlParameter { Value = variables.Select(v => v.Kind).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                new NpgsqlParameter { Value = variables.Select(v => v.Name).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-            ], token);
+            await session.ExecuteAsync(AnalysisSession.Sql("interpolate_allocate"), token,
+                allocateTotal, variables.Select(v => v.Kind).ToArray(), variables.Select(v => v.Name).ToArray());
         }
 
-        return new AnalysisPlan("interpolation", inputs, Stage, Compute, result, GeometryFamily.Polygon, parameters, outputSrid, saveAs, NarrowHint);
+        return new AnalysisPlan("interpolation", inputs, Stage, Compute, result, parameters, outputSrid, saveAs, NarrowHint);
     }
 
     /// <summary><c>"weights": "area" | "population_grid" | "tatorter" | {"layer": .., "property": .., "filter": ..}</c>.</summary>

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Npgsql;
-using NpgsqlTypes;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;
@@ -155,24 +153,16 @@ public static class OverlayAnalysis
                 await session.ExecuteAsync(AnalysisSession.Sql("overlay_clip"), token, (int)family, (int)familyB);
             }
 
-            var measureName = Typed(measure, NpgsqlDbType.Text);
-            var excluded = Typed(notProduced, NpgsqlDbType.Array | NpgsqlDbType.Text);
             if (dissolve)
             {
-                await session.ExecuteAsync(AnalysisSession.Sql("overlay_dissolve"),
-                    [Typed(keys, NpgsqlDbType.Array | NpgsqlDbType.Text), Typed((int)family, NpgsqlDbType.Integer), measureName, excluded], token);
+                await session.ExecuteAsync(AnalysisSession.Sql("overlay_dissolve"), token, keys, (int)family, measure, notProduced);
             }
             else
             {
-                await session.ExecuteAsync(AnalysisSession.Sql("overlay_assemble"),
-                    [measureName, Typed((int)family, NpgsqlDbType.Integer), excluded], token);
+                await session.ExecuteAsync(AnalysisSession.Sql("overlay_assemble"), token, measure, (int)family, notProduced);
             }
         }
 
-        return new AnalysisPlan("overlay", inputs, Stage, Compute, result, family, parameters, outputSrid, saveAs, NarrowHint);
+        return new AnalysisPlan("overlay", inputs, Stage, Compute, result, parameters, outputSrid, saveAs, NarrowHint);
     }
-
-    /// <summary>A parameter is bound to one command only, so each use gets its own.</summary>
-    private static NpgsqlParameter Typed(object? value, NpgsqlDbType type) =>
-        new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 }

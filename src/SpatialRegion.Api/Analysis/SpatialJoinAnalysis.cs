@@ -177,7 +177,7 @@ public static class SpatialJoinAnalysis
             }
         }
 
-        return new AnalysisPlan("spatial-join", inputs, Stage, Compute, result, GeometryFamily.Polygon, parameters, outputSrid, saveAs, NarrowHint);
+        return new AnalysisPlan("spatial-join", inputs, Stage, Compute, result, parameters, outputSrid, saveAs, NarrowHint);
     }
 
     /// <summary>One grouped statement per join; names of statistics and properties are parameters.</summary>

@@ -161,7 +161,7 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
                 INSERT INTO analysis_result (ordinal, fid, properties, geom)
                 SELECT 1, '1', '{}', ST_Intersection('POLYGON((0 0,10 10,10 0,0 10,0 0))'::geometry, 'POLYGON((5 0,15 0,15 10,5 10,5 0))'::geometry)
                 """, token),
-            [], GeometryFamily.Polygon, [], 4326, null, "");
+            [], [], 4326, null, "");
 
         var failure = await Assert.ThrowsAsync<AnalysisException>(() => runner.RunAsync(plan, new DefaultHttpContext().Request, Ct));
         Assert.Equal(422, failure.Status);
