@@ -105,8 +105,7 @@ public static class AnalysisInputs
         }
         if (layerId is not null)
         {
-            var layer = await catalog.FindAsync(layerId, ct) ?? throw new AnalysisException(StatusCodes.Status404NotFound, "Not found",
-                $"There is no layer '{layerId}' ({spec.Member("layer")}). GET /api/layers lists the layers.", spec.Member("layer"));
+            var layer = await FindLayerAsync(catalog, layerId, spec.Member("layer"), ct);
             input = new LayerInput(spec.Path, layer, ReadFilter(spec, layer), spec.Element("filter") is { } f ? JsonNode.Parse(f.GetRawText()) : null);
         }
         else if (geojson is { } g)
@@ -144,6 +143,10 @@ public static class AnalysisInputs
         spec.RejectUnknown();
         return new InputWithAttributes(input, kept, prefix);
     }
+
+    public static async Task<Layer> FindLayerAsync(LayerCatalog catalog, string layerId, string path, CancellationToken ct) =>
+        await catalog.FindAsync(layerId, ct) ?? throw new AnalysisException(StatusCodes.Status404NotFound, "Not found",
+            $"There is no layer '{layerId}' ({path}). GET /api/layers lists the layers.", path);
 
     public static InvalidQueryException UnknownProperty(AnalysisInput input, string path, string name) =>
         new(path, $"{input.Path} has no property '{name}'. Its properties: "

@@ -219,8 +219,7 @@ public static class InterpolationAnalysis
                 throw new InvalidQueryException("weights",
                     $"Unknown weights '{name}'. Use area, {string.Join(", ", WeightPresets.Keys)}, or {{\"layer\": id, \"property\": numeric attribute}}.");
             }
-            using var spec = JsonDocument.Parse(new JsonObject { ["layer"] = preset.Layer }.ToJsonString());
-            input = (await AnalysisInputs.ReadAsync(RequestJson.Of(spec.RootElement, "weights"), catalog, budget, null, ct)).Input;
+            input = new LayerInput("weights", await AnalysisInputs.FindLayerAsync(catalog, preset.Layer, "weights", ct), FeatureFilter.None, null);
             property = preset.Property;
         }
         else
