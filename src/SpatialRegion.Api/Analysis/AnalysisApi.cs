@@ -123,13 +123,7 @@ public static class AnalysisApi
         }
         catch (AnalysisException e)
         {
-            return Problem(e);
+            return Problems.WithStatus(e.Status, e.Title, e.Message, e.Parameter);
         }
     }
-
-    private static IResult Problem(AnalysisException e) => TypedResults.Problem(
-        detail: e.Message,
-        statusCode: e.Status,
-        title: e.Title,
-        extensions: e.Parameter is null ? null : new Dictionary<string, object?> { ["parameter"] = e.Parameter });
 }
