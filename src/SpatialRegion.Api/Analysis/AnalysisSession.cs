@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Globalization;
 using Npgsql;
@@ -64,7 +65,10 @@ public sealed class AnalysisSession : IAsyncDisposable
         }
     }
 
-    public static string Sql(string name) => EmbeddedResources.Read($"sql/Analysis/Sql/{name}.sql");
+    private static readonly ConcurrentDictionary<string, string> Statements = new(StringComparer.Ordinal);
+
+    /// <summary>One of the statements in Analysis/Sql, read from the assembly once.</summary>
+    public static string Sql(string name) => Statements.GetOrAdd(name, n => EmbeddedResources.Read($"sql/Analysis/Sql/{n}.sql"));
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA2100",
         Justification = "Statements are embedded SQL files or built from fixed table names and numbers; values travel as parameters.")]
