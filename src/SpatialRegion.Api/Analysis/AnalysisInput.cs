@@ -67,6 +67,11 @@ public sealed record InlineInput(string Path, GeoJsonSource Source, string Sha25
 public sealed record InputWithAttributes(AnalysisInput Input, IReadOnlyList<LayerProperty> Kept, string Prefix)
 {
     public IEnumerable<LayerProperty> ResultProperties => Kept.Select(p => p with { Name = Prefix + p.Name });
+
+    public IReadOnlyList<string> KeptNames => Kept.Select(p => p.Name).ToList();
+
+    /// <summary>Stages the input into <paramref name="table"/> with the attributes it keeps, prefixed.</summary>
+    public Task StageAsync(AnalysisSession session, string table, CancellationToken ct) => session.StageAsync(table, Input, KeptNames, Prefix, ct);
 }
 
 /// <summary>Counts the vertices of all inline inputs of one request against the limit.</summary>

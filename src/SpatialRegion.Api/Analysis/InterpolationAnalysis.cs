@@ -114,7 +114,7 @@ public static class InterpolationAnalysis
             ["weights"] = weightsName,
             ["weight_property"] = weightProperty,
             ["allocate_total"] = allocateTotal,
-            ["target_properties"] = AnalysisRequests.ToJson(target.Kept.Select(p => p.Name).ToList()),
+            ["target_properties"] = AnalysisRequests.ToJson(target.KeptNames),
             ["output_crs"] = $"EPSG:{outputSrid}",
         };
 
@@ -122,7 +122,7 @@ public static class InterpolationAnalysis
         {
             await session.StageAsync("analysis_source", source,
                 variables.Where(v => v.Property is not null).Select(v => v.Property!).Distinct().ToList(), "", token);
-            await session.StageAsync("analysis_target", target.Input, target.Kept.Select(p => p.Name).ToList(), target.Prefix, token);
+            await target.StageAsync(session, "analysis_target", token);
             if (weights is not null)
             {
                 await session.StageAsync("analysis_weights", weights, [weightProperty!], "", token);

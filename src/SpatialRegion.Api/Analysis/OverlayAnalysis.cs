@@ -108,8 +108,8 @@ public static class OverlayAnalysis
             ["operation"] = operation,
             ["dissolve"] = dissolve,
             ["dissolve_by"] = AnalysisRequests.ToJson(dissolveBy),
-            ["a_properties"] = AnalysisRequests.ToJson(a.Kept.Select(p => p.Name).ToList()),
-            ["b_properties"] = b is null ? null : AnalysisRequests.ToJson(b.Kept.Select(p => p.Name).ToList()),
+            ["a_properties"] = AnalysisRequests.ToJson(a.KeptNames),
+            ["b_properties"] = b is null ? null : AnalysisRequests.ToJson(b.KeptNames),
             ["a_prefix"] = a.Prefix,
             ["b_prefix"] = b?.Prefix,
             ["output_crs"] = $"EPSG:{outputSrid}",
@@ -122,14 +122,15 @@ public static class OverlayAnalysis
 
         async Task Stage(AnalysisSession session, CancellationToken token)
         {
-            await session.StageAsync("analysis_a", a.Input, a.Kept.Select(p => p.Name).ToList(), a.Prefix, token);
+            await a.StageAsync(session, "analysis_a", token);
             if (b is null)
             {
                 await session.StageEmptyAsync("analysis_b", token);
             }
             else
             {
-                await session.StageAsync("analysis_b", b.Input, withB ? b.Kept.Select(p => p.Name).ToList() : [], b.Prefix, token);
+                // b's attributes reach the result only with its features (not in a difference or a clip).
+                await (withB ? b : b with { Kept = [] }).StageAsync(session, "analysis_b", token);
             }
         }
 

@@ -121,7 +121,7 @@ public static class SpatialJoinAnalysis
         }
         var parameters = new JsonObject
         {
-            ["target_properties"] = AnalysisRequests.ToJson(target.Kept.Select(p => p.Name).ToList()),
+            ["target_properties"] = AnalysisRequests.ToJson(target.KeptNames),
             ["joins"] = new JsonArray(joins.Select(j => (JsonNode?)new JsonObject
             {
                 ["predicate"] = j.Predicate,
@@ -144,7 +144,7 @@ public static class SpatialJoinAnalysis
 
         async Task Stage(AnalysisSession session, CancellationToken token)
         {
-            await session.StageAsync("analysis_target", target.Input, target.Kept.Select(p => p.Name).ToList(), target.Prefix, token);
+            await target.StageAsync(session, "analysis_target", token);
             await session.ExecuteAsync(AnalysisSession.Sql("spatial_join_subdivide"), token);
         }
 
