@@ -161,27 +161,28 @@ public static class InterpolationAnalysis
             else
             {
                 var weightSql = AnalysisSession.Sql(weights.Family == GeometryFamily.Point ? "interpolate_weights_points" : "interpolate_weights_polygons");
-                if (!allocateTotal && variables.Any(v => v.Kind == "extensive"))
+                // The weight in each zone (source_fid, target_fid, geom) into analysis_zone_weights. Zones are
+                // subdivided, so that the index does the work even for large, detailed polygons.
+                async Task WeighZonesAsync(string zones)
                 {
-                    // Weight of each whole source, for shares of it that some targets may not cover.
-                    await session.ExecuteAsync("""
+                    await session.ExecuteAsync($"""
+                        DROP TABLE IF EXISTS analysis_zones;
                         CREATE TEMP TABLE analysis_zones ON COMMIT DROP AS
-                        SELECT fid AS source_fid, NULL::text COLLATE "C" AS target_fid, ST_Subdivide(geom, 256) AS geom FROM analysis_source;
+                        SELECT source_fid, target_fid, ST_Subdivide(geom, 256) AS geom FROM ({zones}) AS zones;
                         CREATE INDEX ON analysis_zones USING gist (geom); ANALYZE analysis_zones;
                         """, token);
                     await session.ExecuteAsync(weightSql, token, weightProperty);
+                }
+                if (!allocateTotal && variables.Any(v => v.Kind == "extensive"))
+                {
+                    // Weight of each whole source, for shares of it that some targets may not cover.
+                    await WeighZonesAsync("""SELECT fid AS source_fid, NULL::text COLLATE "C" AS target_fid, geom FROM analysis_source""");
                     await session.ExecuteAsync("""
                         INSERT INTO analysis_source_weights SELECT source_fid, weight FROM analysis_zone_weights;
                         TRUNCATE analysis_zone_weights;
-                        DROP TABLE analysis_zones;
                         """, token);
                 }
-                await session.ExecuteAsync("""
-                    CREATE TEMP TABLE analysis_zones ON COMMIT DROP AS
-                    SELECT source_fid, target_fid, ST_Subdivide(geom, 256) AS geom FROM analysis_pieces;
-                    CREATE INDEX ON analysis_zones USING gist (geom); ANALYZE analysis_zones;
-                    """, token);
-                await session.ExecuteAsync(weightSql, token, weightProperty);
+                await WeighZonesAsync("SELECT source_fid, target_fid, geom FROM analysis_pieces");
                 var unweighted = await session.ScalarAsync<long>("""
                     SELECT count(DISTINCT p.source_fid) FROM analysis_pieces p
                     WHERE NOT EXISTS (SELECT 1 FROM analysis_zone_weights w WHERE w.source_fid = p.source_fid AND w.weight > 0)
