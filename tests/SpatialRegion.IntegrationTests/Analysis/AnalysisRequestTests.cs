@@ -37,6 +37,10 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
         "has no property 'LAN'", "a.filter")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "counties", "filter": {"op": "=", "args": [{"property": "LANSKOD"}, "x"]}}}""",
         "Cannot compare", "b.filter")]
+    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "filter": 23}, "b": {"layer": "counties"}}""",
+        "must be a JSON object", "a.filter")]
+    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "filter": {"LAN_KOD": "23"}, "filter_crs": "EPSG:3006"}, "b": {"layer": "counties"}}""",
+        "no CQL2 filter", "a.filter_crs")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "properties": ["NAMN"]}, "b": {"layer": "counties"}}""",
         "has no property 'NAMN'", "a.properties")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "counties"}, "save-as": "x"}""",
