@@ -73,6 +73,13 @@ public sealed partial class AnalysisRunner(
             throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Geometry could not be processed",
                 $"PostGIS could not compute this {plan.Analysis}: {e.MessageText}. Check the inline geometries, or simplify them.");
         }
+        catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            // Class 22, data exception: a value of the input that PostgreSQL cannot compute with (1e400 as a double).
+            LogNotComputable(logger, e, plan.Analysis);
+            throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Values could not be processed",
+                $"PostgreSQL could not compute this {plan.Analysis} from the values given: {e.MessageText}.");
+        }
         finally
         {
             if (session is not null)

@@ -179,6 +179,19 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
     }
 
     [Fact]
+    public async Task A_value_PostgreSQL_cannot_compute_with_is_422_not_500()
+    {
+        // Valid JSON, and a number, but beyond what a double holds.
+        var answer = await _client.PostAsync("/api/analysis/interpolate", """
+            {"source": {"geojson": {"type": "Feature", "properties": {"v": 1e400},
+                                    "geometry": {"type": "Polygon", "coordinates": [[[14.6, 63.1], [14.7, 63.1], [14.7, 63.2], [14.6, 63.1]]]}}},
+             "target": {"layer": "municipalities", "filter": {"KOM_KOD": "2380"}},
+             "variables": [{"type": "extensive", "property": "v"}]}
+            """);
+        AnalysisHttp.AssertProblem(answer, (HttpStatusCode)422, "out of range");
+    }
+
+    [Fact]
     public async Task Interpolation_and_spatial_join_refuse_bad_variables_weights_and_geometry_kinds()
     {
         var noVariables = await _client.PostAsync("/api/analysis/interpolate", """
