@@ -57,7 +57,8 @@ public static class AnalysisApi
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Ok<LayersApi.LayerList>> ListResults(HttpRequest request, LayerCatalog catalog, CancellationToken ct)
     {

@@ -245,7 +245,7 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
             Assert.Equal($"#/components/schemas/{schema}", post["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
             Assert.Equal(required, schemas[schema]!["required"]!.AsArray().Select(r => r!.GetValue<string>()));
             Assert.Contains("save_as", schemas[schema]!["properties"]!.AsObject().Select(p => p.Key));
-            Assert.All(["200", "201", "400", "401", "413", "422"], code => Assert.NotNull(post["responses"]![code]));
+            Assert.All(["200", "201", "400", "401", "413", "422", "503"], code => Assert.NotNull(post["responses"]![code]));
         }
         Assert.NotNull(document["paths"]!["/api/analysis/results/{layerId}"]!["delete"]);
     }
