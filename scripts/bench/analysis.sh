@@ -38,6 +38,8 @@ bench_analysis "overlay 290 × 60, EPSG:3006" /api/analysis/overlay \
   '{"operation": "intersection", "a": {"layer": "municipalities", "properties": ["KOMMUNNAMN"]}, "b": {"layer": "fa-regions", "properties": ["fa_namn"]}, "output_crs": "EPSG:3006"}'
 bench_analysis "overlay 290 × 60 dissolved by FA" /api/analysis/overlay \
   '{"operation": "intersection", "a": {"layer": "municipalities", "properties": []}, "b": {"layer": "fa-regions", "properties": ["fa_kod"]}, "dissolve_by": "b_fa_kod"}'
+bench_analysis "overlay 290 × 60 union (pieces + both remainders)" /api/analysis/overlay \
+  '{"operation": "union", "a": {"layer": "municipalities", "properties": ["KOMMUNNAMN"]}, "b": {"layer": "fa-regions", "properties": ["fa_namn"]}, "output_crs": "EPSG:3006"}'
 bench_analysis "interpolate 290 municipalities → 67 LA" /api/analysis/interpolate \
   "{\"source\": {\"layer\": \"municipalities\"}, \"target\": {\"layer\": \"labour-market-regions\", \"properties\": [\"name\"]}, \"variables\": [{\"name\": \"km2\", \"type\": \"extensive\", \"values\": $analysis_indicator}]}"
 bench_analysis "interpolate 8 of county 23 → LA, 1 km grid" /api/analysis/interpolate \

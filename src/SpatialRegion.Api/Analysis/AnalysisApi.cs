@@ -57,7 +57,8 @@ public static class AnalysisApi
         .ProducesProblem(StatusCodes.Status409Conflict)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
-        .ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<Ok<LayersApi.LayerList>> ListResults(HttpRequest request, LayerCatalog catalog, CancellationToken ct)
     {
@@ -123,13 +124,7 @@ public static class AnalysisApi
         }
         catch (AnalysisException e)
         {
-            return Problem(e);
+            return Problems.WithStatus(e.Status, e.Title, e.Message, e.Parameter);
         }
     }
-
-    private static IResult Problem(AnalysisException e) => TypedResults.Problem(
-        detail: e.Message,
-        statusCode: e.Status,
-        title: e.Title,
-        extensions: e.Parameter is null ? null : new Dictionary<string, object?> { ["parameter"] = e.Parameter });
 }

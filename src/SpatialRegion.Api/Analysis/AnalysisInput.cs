@@ -67,6 +67,11 @@ public sealed record InlineInput(string Path, GeoJsonSource Source, string Sha25
 public sealed record InputWithAttributes(AnalysisInput Input, IReadOnlyList<LayerProperty> Kept, string Prefix)
 {
     public IEnumerable<LayerProperty> ResultProperties => Kept.Select(p => p with { Name = Prefix + p.Name });
+
+    public IReadOnlyList<string> KeptNames => Kept.Select(p => p.Name).ToList();
+
+    /// <summary>Stages the input into <paramref name="table"/> with the attributes it keeps, prefixed.</summary>
+    public Task StageAsync(AnalysisSession session, string table, CancellationToken ct) => session.StageAsync(table, Input, KeptNames, Prefix, ct);
 }
 
 /// <summary>Counts the vertices of all inline inputs of one request against the limit.</summary>
@@ -105,8 +110,7 @@ public static class AnalysisInputs
         }
         if (layerId is not null)
         {
-            var layer = await catalog.FindAsync(layerId, ct) ?? throw new AnalysisException(StatusCodes.Status404NotFound, "Not found",
-                $"There is no layer '{layerId}' ({spec.Member("layer")}). GET /api/layers lists the layers.", spec.Member("layer"));
+            var layer = await FindLayerAsync(catalog, layerId, spec.Member("layer"), ct);
             input = new LayerInput(spec.Path, layer, ReadFilter(spec, layer), spec.Element("filter") is { } f ? JsonNode.Parse(f.GetRawText()) : null);
         }
         else if (geojson is { } g)
@@ -133,11 +137,21 @@ public static class AnalysisInputs
             kept = names is null
                 ? input.Properties
                 : names.Select(n => input.FindProperty(n) ?? throw UnknownProperty(input, spec.Member("properties"), n)).Distinct().ToList();
-            prefix = spec.Element("prefix") is { ValueKind: JsonValueKind.String } p ? p.GetString()! : defaultPrefix;
+            // "" is a prefix too (none), which RequestJson.String would refuse as empty.
+            prefix = spec.Element("prefix") switch
+            {
+                null => defaultPrefix,
+                { ValueKind: JsonValueKind.String } p => p.GetString()!,
+                _ => throw new InvalidQueryException(spec.Member("prefix"), $"{spec.Member("prefix")} must be a string (\"\" for none)."),
+            };
         }
         spec.RejectUnknown();
         return new InputWithAttributes(input, kept, prefix);
     }
+
+    public static async Task<Layer> FindLayerAsync(LayerCatalog catalog, string layerId, string path, CancellationToken ct) =>
+        await catalog.FindAsync(layerId, ct) ?? throw new AnalysisException(StatusCodes.Status404NotFound, "Not found",
+            $"There is no layer '{layerId}' ({path}). GET /api/layers lists the layers.", path);
 
     public static InvalidQueryException UnknownProperty(AnalysisInput input, string path, string name) =>
         new(path, $"{input.Path} has no property '{name}'. Its properties: "
@@ -156,78 +170,89 @@ public static class AnalysisInputs
     /// <c>"filter"</c> in any of the layers' filter languages: an object of property values (<c>{"LAN_KOD": "23"}</c>,
     /// a list meaning any of them), CQL2 text (<c>"LAN_KOD = '23' AND S_INTERSECTS(geometry, POINT(14.6 63.2))"</c>)
     /// or CQL2 JSON (an object with "op" and "args"); <c>"filter_crs"</c> names the CRS of CQL2 geometry literals.
+    /// And <c>"bbox"</c>, in <c>"bbox_crs"</c>.
     /// </summary>
     private static FeatureFilter ReadFilter(RequestJson spec, Layer layer)
     {
-        var equalities = new List<PropertyEquals>();
-        FilterExpression? expression = null;
-        var filterPath = spec.Member("filter");
-        var filterCrs = spec.String("filter_crs") is { } crsText ? QueryValues.ParseSupportedCrs(crsText, spec.Member("filter_crs")) : CrsReference.Crs84;
-        var element = spec.Element("filter");
+        var filterCrs = spec.String("filter_crs");
+        var filter = spec.Element("filter") switch
+        {
+            null => FeatureFilter.None,
+            { } cql2 when IsCql2(cql2) => new FeatureFilter(null, [], ReadCql2(spec, layer, cql2, filterCrs)),
+            { } values => new FeatureFilter(null, ReadPropertyValues(RequestJson.Of(values, spec.Member("filter")), layer)),
+        };
+        if (filter.Expression is null && filterCrs is not null)
+        {
+            throw new InvalidQueryException(spec.Member("filter_crs"), "filter_crs names the CRS of a CQL2 filter's geometries; there is no CQL2 filter.");
+        }
+        return filter with { Bbox = ReadBbox(spec) };
+    }
+
+    private static bool IsCql2(JsonElement filter) =>
+        filter.ValueKind == JsonValueKind.String || (filter.ValueKind == JsonValueKind.Object && filter.TryGetProperty("op", out _));
+
+    private static FilterExpression ReadCql2(RequestJson spec, Layer layer, JsonElement filter, string? filterCrs)
+    {
+        var crs = filterCrs is null ? CrsReference.Crs84 : QueryValues.ParseSupportedCrs(filterCrs, spec.Member("filter_crs"));
         try
         {
-            if (element is { ValueKind: JsonValueKind.String } text)
-            {
-                expression = Cql2TextParser.Parse(text.GetString()!, new Cql2Settings(filterCrs));
-            }
-            else if (element is { ValueKind: JsonValueKind.Object } json && json.TryGetProperty("op", out _))
-            {
-                expression = Cql2JsonParser.Parse(JsonNode.Parse(json.GetRawText()), new Cql2Settings(filterCrs));
-            }
-            else if (element is { } values)
-            {
-                var members = RequestJson.Of(values, filterPath);
-                foreach (var member in members.AllMembers())
-                {
-                    var path = members.Member(member.Name);
-                    var property = layer.FindProperty(member.Name) ?? throw new InvalidQueryException(path,
-                        $"Layer '{layer.Id}' has no property '{member.Name}'. Its properties: {string.Join(", ", layer.Properties.Select(p => p.Name))}.");
-                    var texts = member.Value.ValueKind == JsonValueKind.Array
-                        ? member.Value.EnumerateArray().Select(v => RequestJson.ScalarText(v, path)).ToList()
-                        : [RequestJson.ScalarText(member.Value, path)];
-                    if (texts.Count == 0)
-                    {
-                        throw new InvalidQueryException(path, $"{path} lists no values.");
-                    }
-                    try
-                    {
-                        equalities.Add(QueryValues.ParsePropertyEquals(property, texts));
-                    }
-                    catch (InvalidQueryException e)
-                    {
-                        throw new InvalidQueryException(path, e.Message);
-                    }
-                }
-            }
-            if (expression is not null)
-            {
-                // Unknown properties and mismatched types surface now, as this input's error, not halfway through the analysis.
-                using var probe = new Npgsql.NpgsqlCommand();
-                FilterSql.Emit(expression, layer, probe.Parameters);
-            }
+            var expression = filter.ValueKind == JsonValueKind.String
+                ? Cql2TextParser.Parse(filter.GetString()!, new Cql2Settings(crs))
+                : Cql2JsonParser.Parse(JsonNode.Parse(filter.GetRawText()), new Cql2Settings(crs));
+            // Unknown properties and mismatched types surface while the SQL is built (as in the OGC API): build it
+            // now, so that they are this input's 400 and not a failure halfway through the analysis.
+            _ = LayerSql.Count(layer, new FeatureFilter(null, [], expression));
+            return expression;
         }
         catch (InvalidQueryException e) when (e.Parameter is "filter" or "filter-crs")
         {
-            throw new InvalidQueryException(e.Parameter == "filter" ? filterPath : spec.Member("filter_crs"), e.Message);
+            throw new InvalidQueryException(e.Parameter == "filter" ? spec.Member("filter") : spec.Member("filter_crs"), e.Message);
         }
+    }
 
-        BboxFilter? bbox = null;
-        if (spec.Element("bbox") is { } b)
+    /// <summary><c>{"property": value or [values]}</c>: each on one of the layer's own attributes, typed as it is.</summary>
+    private static List<PropertyEquals> ReadPropertyValues(RequestJson values, Layer layer)
+    {
+        var equalities = new List<PropertyEquals>();
+        foreach (var member in values.AllMembers())
         {
-            var path = spec.Member("bbox");
-            if (b.ValueKind != JsonValueKind.Array || b.GetArrayLength() != 4)
+            var path = values.Member(member.Name);
+            var property = layer.FindProperty(member.Name) ?? throw new InvalidQueryException(path,
+                $"Layer '{layer.Id}' has no property '{member.Name}'. Its properties: {string.Join(", ", layer.Properties.Select(p => p.Name))}.");
+            var texts = member.Value.ValueKind == JsonValueKind.Array
+                ? member.Value.EnumerateArray().Select(v => RequestJson.ScalarText(v, path)).ToList()
+                : [RequestJson.ScalarText(member.Value, path)];
+            if (texts.Count == 0)
             {
-                throw new InvalidQueryException(path, $"{path} must be [minx, miny, maxx, maxy].");
+                throw new InvalidQueryException(path, $"{path} lists no values.");
             }
-            var n = b.EnumerateArray().Select(v => RequestJson.NumberValue(v, path)).ToArray();
-            var crs = spec.String("bbox_crs") is { } c ? QueryValues.ParseSupportedCrs(c, spec.Member("bbox_crs")) : CrsReference.Crs84;
-            bbox = QueryValues.ValidateBox(n[0], n[1], n[2], n[3], crs.Srid, path);
+            try
+            {
+                equalities.Add(QueryValues.ParsePropertyEquals(property, texts));
+            }
+            catch (InvalidQueryException e)
+            {
+                throw new InvalidQueryException(path, e.Message);
+            }
         }
-        else if (spec.Has("bbox_crs"))
+        return equalities;
+    }
+
+    /// <summary><c>"bbox": [minx, miny, maxx, maxy]</c>, x (easting, longitude) first whatever <c>"bbox_crs"</c> is, as in the REST API.</summary>
+    private static BboxFilter? ReadBbox(RequestJson spec)
+    {
+        if (spec.Element("bbox") is not { } b)
         {
-            throw new InvalidQueryException(spec.Member("bbox_crs"), "bbox_crs was given without a bbox.");
+            return spec.Has("bbox_crs") ? throw new InvalidQueryException(spec.Member("bbox_crs"), "bbox_crs was given without a bbox.") : null;
         }
-        return new FeatureFilter(bbox, equalities, expression);
+        var path = spec.Member("bbox");
+        if (b.ValueKind != JsonValueKind.Array || b.GetArrayLength() != 4)
+        {
+            throw new InvalidQueryException(path, $"{path} must be [minx, miny, maxx, maxy].");
+        }
+        var n = b.EnumerateArray().Select(v => RequestJson.NumberValue(v, path)).ToArray();
+        var crs = spec.String("bbox_crs") is { } c ? QueryValues.ParseSupportedCrs(c, spec.Member("bbox_crs")) : CrsReference.Crs84;
+        return QueryValues.ValidateBox(n[0], n[1], n[2], n[3], crs.Srid, path);
     }
 
     private static InlineInput ReadInline(RequestJson spec, JsonElement geojson, InlineBudget budget)

@@ -5,7 +5,8 @@ namespace SpatialRegion.Api.Analysis;
 
 /// <summary>
 /// A validated analysis, ready to run: how to stage its inputs, how to compute the result table
-/// (<c>analysis_result</c>: ordinal, fid, properties, geom in EPSG:3006), and what the result looks like. Built by the request readers; run by <see cref="AnalysisRunner"/>.
+/// (<c>analysis_result</c>: ordinal, fid, properties, geom in EPSG:3006), and what the result looks like.
+/// Built by the request readers; run by <see cref="AnalysisRunner"/>.
 /// </summary>
 public sealed record AnalysisPlan(
     string Analysis,
@@ -13,7 +14,6 @@ public sealed record AnalysisPlan(
     Func<AnalysisSession, CancellationToken, Task> StageAsync,
     Func<AnalysisSession, CancellationToken, Task> ComputeAsync,
     IReadOnlyList<LayerProperty> ResultProperties,
-    GeometryFamily ResultFamily,
     JsonObject Parameters,
     int OutputSrid,
     SaveAs? SaveAs,

@@ -40,15 +40,16 @@ public static class AnalysisRequests
         _ => null,
     };
 
-    /// <summary>Result attributes must have distinct names: a prefix that makes two alike is the caller's to change.</summary>
-    public static void RequireDistinct(IEnumerable<LayerProperty> properties, string hint)
+    /// <summary>Result attributes must have distinct names: a prefix or a name that makes two alike is the
+    /// caller's to change. <paramref name="member"/> says which member of the request to change for a name.</summary>
+    public static void RequireDistinct(IEnumerable<LayerProperty> properties, Func<string, string> member, string hint)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var p in properties)
         {
             if (!seen.Add(p.Name))
             {
-                throw new InvalidQueryException(hint, $"The result would have two attributes named '{p.Name}'; {hint}.");
+                throw new InvalidQueryException(member(p.Name), $"The result would have two attributes named '{p.Name}'; {hint}.");
             }
         }
     }

@@ -33,6 +33,9 @@ public sealed partial class AnalysisRunner(
         {
             var stopwatch = Stopwatch.StartNew();
             session = await AnalysisSession.OpenAsync(dataSource, timeout, validity, ct);
+            // A save that cannot go ahead is refused before anything is computed; the check holds for the
+            // whole transaction (repeatable read), and a concurrent writer of the layer makes the save fail below.
+            var existingKind = plan.SaveAs is { } target ? await CheckSaveTargetAsync(session, target, ct) : null;
             await plan.StageAsync(session, ct);
             var staged = stopwatch.Elapsed;
             await ComputeAsync(plan, session, ct);
@@ -49,7 +52,7 @@ public sealed partial class AnalysisRunner(
                 session = null;
                 await using (saving)
                 {
-                    return await SaveAsync(plan, plan.SaveAs, saving, metadata, count, request, ct);
+                    return await SaveAsync(plan, plan.SaveAs, existingKind, saving, metadata, count, request, ct);
                 }
             }
             var result = new AnalysisResultStream(session, plan, metadata, count, timing);
@@ -69,6 +72,13 @@ public sealed partial class AnalysisRunner(
             LogNotComputable(logger, e, plan.Analysis);
             throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Geometry could not be processed",
                 $"PostGIS could not compute this {plan.Analysis}: {e.MessageText}. Check the inline geometries, or simplify them.");
+        }
+        catch (PostgresException e) when (e.SqlState.StartsWith("22", StringComparison.Ordinal))
+        {
+            // Class 22, data exception: a value of the input that PostgreSQL cannot compute with (1e400 as a double).
+            LogNotComputable(logger, e, plan.Analysis);
+            throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Values could not be processed",
+                $"PostgreSQL could not compute this {plan.Analysis} from the values given: {e.MessageText}.");
         }
         finally
         {
@@ -112,19 +122,10 @@ public sealed partial class AnalysisRunner(
         };
     }
 
-    /// <summary>
-    /// Writes the result as a layer of kind "analysis" through the shared <see cref="LayerWriter"/>, in the
-    /// transaction that computed it, with the metadata as provenance. An existing analysis layer is replaced only
-    /// when asked; a layer of another kind (imported data, indicators) is never overwritten by an analysis.
-    /// </summary>
-    private async Task<IResult> SaveAsync(
-        AnalysisPlan plan, SaveAs saveAs, AnalysisSession session, JsonObject provenance, long count, HttpRequest request, CancellationToken ct)
+    /// <summary>The kind of the layer a result is to be saved as, if it exists. An existing analysis layer is
+    /// replaced only when asked; a layer of another kind (imported data, indicators) is never overwritten by an analysis.</summary>
+    private static async Task<string?> CheckSaveTargetAsync(AnalysisSession session, SaveAs saveAs, CancellationToken ct)
     {
-        if (count == 0)
-        {
-            throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Empty result",
-                "The analysis produced no features, so there is nothing to save as a layer.", "save_as");
-        }
         var existingKind = await session.ScalarAsync<string>("SELECT kind FROM layers WHERE id = $1", ct, saveAs.Id);
         if (existingKind is not null && existingKind != LayerKinds.Analysis)
         {
@@ -136,6 +137,22 @@ public sealed partial class AnalysisRunner(
             throw new AnalysisException(StatusCodes.Status409Conflict, "Layer exists",
                 $"There is already an analysis result '{saveAs.Id}'. Send \"save_as\": {{\"id\": \"{saveAs.Id}\", \"replace\": true}} to replace it, or choose another id.",
                 "save_as");
+        }
+        return existingKind;
+    }
+
+    /// <summary>
+    /// Writes the result as a layer of kind "analysis" through the shared <see cref="LayerWriter"/>, in the
+    /// transaction that computed it, with the metadata as provenance.
+    /// </summary>
+    private async Task<IResult> SaveAsync(
+        AnalysisPlan plan, SaveAs saveAs, string? existingKind, AnalysisSession session, JsonObject provenance, long count,
+        HttpRequest request, CancellationToken ct)
+    {
+        if (count == 0)
+        {
+            throw new AnalysisException(StatusCodes.Status422UnprocessableEntity, "Empty result",
+                "The analysis produced no features, so there is nothing to save as a layer.", "save_as");
         }
 
         var sources = plan.Inputs.Values.OfType<LayerInput>().Select(i => i.Layer).DistinctBy(l => l.Id).ToList();

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data;
 using System.Globalization;
 using Npgsql;
@@ -64,7 +65,10 @@ public sealed class AnalysisSession : IAsyncDisposable
         }
     }
 
-    public static string Sql(string name) => EmbeddedResources.Read($"sql/Analysis/Sql/{name}.sql");
+    private static readonly ConcurrentDictionary<string, string> Statements = new(StringComparer.Ordinal);
+
+    /// <summary>One of the statements in Analysis/Sql, read from the assembly once.</summary>
+    public static string Sql(string name) => Statements.GetOrAdd(name, n => EmbeddedResources.Read($"sql/Analysis/Sql/{n}.sql"));
 
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA2100",
         Justification = "Statements are embedded SQL files or built from fixed table names and numbers; values travel as parameters.")]
@@ -84,19 +88,28 @@ public sealed class AnalysisSession : IAsyncDisposable
     public async Task<int> ExecuteAsync(string sql, IEnumerable<NpgsqlParameter> parameters, CancellationToken ct)
     {
         await using var cmd = Command(sql, parameters);
-        _statement.Restart();
-        var rows = await cmd.ExecuteNonQueryAsync(ct);
-        _statement.Stop();
-        return rows;
+        return await TimedAsync(() => cmd.ExecuteNonQueryAsync(ct));
     }
 
     public async Task<T?> ScalarAsync<T>(string sql, CancellationToken ct, params object?[] values)
     {
         await using var cmd = Command(sql, values.Select(Parameter));
-        _statement.Restart();
-        var value = await cmd.ExecuteScalarAsync(ct);
-        _statement.Stop();
+        var value = await TimedAsync(() => cmd.ExecuteScalarAsync(ct));
         return value is null or DBNull ? default : (T)value;
+    }
+
+    /// <summary>Runs one statement, keeping its time for <see cref="LastStatementTime"/> (also when it fails).</summary>
+    private async Task<T> TimedAsync<T>(Func<Task<T>> statement)
+    {
+        _statement.Restart();
+        try
+        {
+            return await statement();
+        }
+        finally
+        {
+            _statement.Stop();
+        }
     }
 
     /// <summary>Turns the retries the overlay functions announced into warnings, one per kind of retry.</summary>
@@ -139,82 +152,93 @@ public sealed class AnalysisSession : IAsyncDisposable
         Justification = "Table names are constants of the analyses; filters and values travel as parameters.")]
     public async Task StageAsync(string table, AnalysisInput input, IReadOnlyList<string> keep, string prefix, CancellationToken ct)
     {
-        var family = (int)input.Family;
         await using var cmd = Command("", []);
         var parameters = cmd.Parameters;
-        string Add(object value, NpgsqlDbType type)
-        {
-            parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = type });
-            return "$" + parameters.Count.ToString(CultureInfo.InvariantCulture);
-        }
-
-        string source;
-        switch (input)
-        {
-            case LayerInput layerInput:
-                var layer = layerInput.Layer;
-                var version = await ScalarAsync<long>("SELECT version FROM layers WHERE id = $1", ct, layer.Id);
-                LayerVersions[layer.Id] = version;
-                if (!_validity.TryGet(layer.Id, version, out var invalid))
-                {
-                    invalid = (int)await ScalarAsync<long>(
-                        "SELECT count(*) FROM layer_features WHERE layer_id = $1 AND NOT ST_IsValid(geom)", ct, layer.Id);
-                    _validity.Set(layer.Id, version, invalid);
-                }
-                var geometry = "geom";
-                if (invalid > 0)
-                {
-                    geometry = $"CASE WHEN ST_IsValid(geom) THEN geom ELSE ST_CollectionExtract(ST_MakeValid(geom), {family}) END";
-                    Warnings.Add($"{input.Path}: layer '{layer.Id}' has {invalid} invalid geometr{(invalid == 1 ? "y" : "ies")}, repaired (ST_MakeValid) for the analysis.");
-                }
-                source = $"SELECT fid, properties, {geometry} AS geom FROM layer_features {LayerSql.Where(layer, layerInput.Filter, parameters)}";
-                break;
-            case InlineInput inline:
-                if (!await ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid = $1)", ct, inline.Source.Srid))
-                {
-                    throw new InvalidQueryException(input.Path, $"Unknown CRS EPSG:{inline.Source.Srid}: PostGIS has no definition for it.");
-                }
-                var features = inline.Source.Features;
-                var geometries = features.Select(f => f.Geometry!).ToArray();
-                var repaired = await ScalarAsync<long>("SELECT count(*) FROM unnest($1) AS g WHERE NOT ST_IsValid(g)", ct,
-                    new NpgsqlParameter { Value = geometries, NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Geometry });
-                if (repaired > 0)
-                {
-                    Warnings.Add($"{input.Path}: {repaired} invalid geometr{(repaired == 1 ? "y was" : "ies were")} repaired (ST_MakeValid) before the analysis.");
-                }
-                var fids = Add(features.Select(f => f.Id).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
-                var props = Add(features.Select(f => f.PropertiesJson).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Jsonb);
-                var geoms = Add(geometries, NpgsqlDbType.Array | NpgsqlDbType.Geometry);
-                // Repaired in the CRS they were drawn in, then again if the transformation broke validity.
-                source = $"""
-                    SELECT fid, properties,
-                           ST_CollectionExtract(ST_MakeValid(ST_Transform(ST_CollectionExtract(ST_MakeValid(geom), {family}), 3006)), {family}) AS geom
-                    FROM unnest({fids}::text[], {props}::jsonb[], {geoms}::geometry[]) AS t(fid, properties, geom)
-                    """;
-                break;
-            default:
-                throw new InvalidOperationException(input.GetType().Name);
-        }
-
         var properties = prefix.Length == 0 && keep.Count == input.Properties.Count
             ? "properties"
-            : $"coalesce((SELECT jsonb_object_agg({Add(prefix, NpgsqlDbType.Text)} || key, value) FROM jsonb_each(properties) "
-              + $"WHERE key = ANY({Add(keep.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text)})), '{{}}'::jsonb)";
+            : $"coalesce((SELECT jsonb_object_agg({Add(parameters, prefix, NpgsqlDbType.Text)} || key, value) FROM jsonb_each(properties) "
+              + $"WHERE key = ANY({Add(parameters, keep.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text)})), '{{}}'::jsonb)";
         var measure = input.Family switch
         {
             GeometryFamily.Polygon => "ST_Area(geom)",
             GeometryFamily.Line => "ST_Length(geom)",
             _ => "NULL::float8",
         };
-        await StageEmptyAsync(table, ct);
-        cmd.CommandText = $"""
+        string Insert(string source) => $"""
             INSERT INTO {table} (fid, properties, geom, measure)
             SELECT fid, {properties}, geom, {measure}
             FROM ({source}) AS input
             WHERE NOT ST_IsEmpty(geom)
             """;
-        await cmd.ExecuteNonQueryAsync(ct);
+
+        await StageEmptyAsync(table, ct);
+        switch (input)
+        {
+            case LayerInput layer:
+                cmd.CommandText = Insert(await LayerSourceAsync(layer, parameters, ct));
+                await TimedAsync(() => cmd.ExecuteNonQueryAsync(ct));
+                break;
+            case InlineInput inline:
+                await StageInlineAsync(cmd, inline, Insert, ct);
+                break;
+            default:
+                throw new InvalidOperationException(input.GetType().Name);
+        }
         await ExecuteAsync($"CREATE INDEX ON {table} USING gist (geom); CREATE INDEX ON {table} (fid); ANALYZE {table}", ct);
+    }
+
+    /// <summary>A layer's features (filtered) as this transaction sees them, noting the layer's version. Invalid
+    /// geometries, counted once per layer version, are repaired on the way.</summary>
+    private async Task<string> LayerSourceAsync(LayerInput input, NpgsqlParameterCollection parameters, CancellationToken ct)
+    {
+        var layer = input.Layer;
+        var version = await ScalarAsync<long>("SELECT version FROM layers WHERE id = $1", ct, layer.Id);
+        LayerVersions[layer.Id] = version;
+        var invalid = await _validity.InvalidCountAsync(layer.Id, version, async () => (int)await ScalarAsync<long>(
+            "SELECT count(*) FROM layer_features WHERE layer_id = $1 AND NOT ST_IsValid(geom)", ct, layer.Id));
+        var geometry = "geom";
+        if (invalid > 0)
+        {
+            geometry = $"CASE WHEN ST_IsValid(geom) THEN geom ELSE ST_CollectionExtract(ST_MakeValid(geom), {(int)input.Family}) END";
+            Warnings.Add($"{input.Path}: layer '{layer.Id}' has {invalid} invalid geometr{(invalid == 1 ? "y" : "ies")}, repaired (ST_MakeValid) for the analysis.");
+        }
+        return $"SELECT fid, properties, {geometry} AS geom FROM layer_features {LayerSql.Where(layer, input.Filter, parameters)}";
+    }
+
+    /// <summary>Inline features, sent to the server once: repaired in the CRS they were drawn in, transformed,
+    /// and repaired again if the transformation broke validity. The same statement counts those that needed it.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA2100",
+        Justification = "Built from the staging statement and numbers; the features travel as parameters.")]
+    private async Task StageInlineAsync(NpgsqlCommand cmd, InlineInput input, Func<string, string> insert, CancellationToken ct)
+    {
+        var source = input.Source;
+        if (!await ScalarAsync<bool>("SELECT EXISTS (SELECT 1 FROM spatial_ref_sys WHERE srid = $1)", ct, source.Srid))
+        {
+            throw new InvalidQueryException(input.Path, $"Unknown CRS EPSG:{source.Srid}: PostGIS has no definition for it.");
+        }
+        var family = (int)input.Family;
+        var fids = Add(cmd.Parameters, source.Features.Select(f => f.Id).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+        var properties = Add(cmd.Parameters, source.Features.Select(f => f.PropertiesJson).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Jsonb);
+        var geometries = Add(cmd.Parameters, source.Features.Select(f => f.Geometry!).ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Geometry);
+        cmd.CommandText = $"""
+            WITH given AS (
+              SELECT * FROM unnest({fids}::text[], {properties}::jsonb[], {geometries}::geometry[]) AS t(fid, properties, geom)
+            ), staged AS (
+              {insert($"SELECT fid, properties, ST_CollectionExtract(ST_MakeValid(ST_Transform(ST_CollectionExtract(ST_MakeValid(geom), {family}), 3006)), {family}) AS geom FROM given")}
+            )
+            SELECT count(*) FROM given WHERE NOT ST_IsValid(geom)
+            """;
+        var repaired = (long)(await TimedAsync(() => cmd.ExecuteScalarAsync(ct)))!;
+        if (repaired > 0)
+        {
+            Warnings.Add($"{input.Path}: {repaired} invalid geometr{(repaired == 1 ? "y was" : "ies were")} repaired (ST_MakeValid) before the analysis.");
+        }
+    }
+
+    private static string Add(NpgsqlParameterCollection parameters, object value, NpgsqlDbType type)
+    {
+        parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = type });
+        return "$" + parameters.Count.ToString(CultureInfo.InvariantCulture);
     }
 
     /// <summary>Creates an empty input table (also for operations whose second input is optional). Geometries

@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Npgsql;
-using NpgsqlTypes;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;
@@ -97,7 +95,7 @@ public static class InterpolationAnalysis
 
         var result = new List<LayerProperty>(target.ResultProperties);
         result.AddRange(variables.Select(v => new LayerProperty(v.Name, LayerProperty.Number)));
-        AnalysisRequests.RequireDistinct(result, "name the variables apart from the target's attributes");
+        AnalysisRequests.RequireDistinct(result, _ => "variables", "name the variables apart from the target's attributes");
 
         var inputs = new Dictionary<string, AnalysisInput> { ["source"] = source, ["target"] = target.Input };
         if (weights is not null)
@@ -116,7 +114,7 @@ public static class InterpolationAnalysis
             ["weights"] = weightsName,
             ["weight_property"] = weightProperty,
             ["allocate_total"] = allocateTotal,
-            ["target_properties"] = AnalysisRequests.ToJson(target.Kept.Select(p => p.Name).ToList()),
+            ["target_properties"] = AnalysisRequests.ToJson(target.KeptNames),
             ["output_crs"] = $"EPSG:{outputSrid}",
         };
 
@@ -124,7 +122,7 @@ public static class InterpolationAnalysis
         {
             await session.StageAsync("analysis_source", source,
                 variables.Where(v => v.Property is not null).Select(v => v.Property!).Distinct().ToList(), "", token);
-            await session.StageAsync("analysis_target", target.Input, target.Kept.Select(p => p.Name).ToList(), target.Prefix, token);
+            await target.StageAsync(session, "analysis_target", token);
             if (weights is not null)
             {
                 await session.StageAsync("analysis_weights", weights, [weightProperty!], "", token);
@@ -163,27 +161,28 @@ public static class InterpolationAnalysis
             else
             {
                 var weightSql = AnalysisSession.Sql(weights.Family == GeometryFamily.Point ? "interpolate_weights_points" : "interpolate_weights_polygons");
-                if (!allocateTotal && variables.Any(v => v.Kind == "extensive"))
+                // The weight in each zone (source_fid, target_fid, geom) into analysis_zone_weights. Zones are
+                // subdivided, so that the index does the work even for large, detailed polygons.
+                async Task WeighZonesAsync(string zones)
                 {
-                    // Weight of each whole source, for shares of it that some targets may not cover.
-                    await session.ExecuteAsync("""
+                    await session.ExecuteAsync($"""
+                        DROP TABLE IF EXISTS analysis_zones;
                         CREATE TEMP TABLE analysis_zones ON COMMIT DROP AS
-                        SELECT fid AS source_fid, NULL::text COLLATE "C" AS target_fid, ST_Subdivide(geom, 256) AS geom FROM analysis_source;
+                        SELECT source_fid, target_fid, ST_Subdivide(geom, 256) AS geom FROM ({zones}) AS zones;
                         CREATE INDEX ON analysis_zones USING gist (geom); ANALYZE analysis_zones;
                         """, token);
                     await session.ExecuteAsync(weightSql, token, weightProperty);
+                }
+                if (!allocateTotal && variables.Any(v => v.Kind == "extensive"))
+                {
+                    // Weight of each whole source, for shares of it that some targets may not cover.
+                    await WeighZonesAsync("""SELECT fid AS source_fid, NULL::text COLLATE "C" AS target_fid, geom FROM analysis_source""");
                     await session.ExecuteAsync("""
                         INSERT INTO analysis_source_weights SELECT source_fid, weight FROM analysis_zone_weights;
                         TRUNCATE analysis_zone_weights;
-                        DROP TABLE analysis_zones;
                         """, token);
                 }
-                await session.ExecuteAsync("""
-                    CREATE TEMP TABLE analysis_zones ON COMMIT DROP AS
-                    SELECT source_fid, target_fid, ST_Subdivide(geom, 256) AS geom FROM analysis_pieces;
-                    CREATE INDEX ON analysis_zones USING gist (geom); ANALYZE analysis_zones;
-                    """, token);
-                await session.ExecuteAsync(weightSql, token, weightProperty);
+                await WeighZonesAsync("SELECT source_fid, target_fid, geom FROM analysis_pieces");
                 var unweighted = await session.ScalarAsync<long>("""
                     SELECT count(DISTINCT p.source_fid) FROM analysis_pieces p
                     WHERE NOT EXISTS (SELECT 1 FROM analysis_zone_weights w WHERE w.source_fid = p.source_fid AND w.weight > 0)
@@ -194,15 +193,11 @@ public static class InterpolationAnalysis
                         + "their values were shared by area instead.");
                 }
             }
-            await session.ExecuteAsync(AnalysisSession.Sql("interpolate_allocate"),
-            [
-                new NpgsqlParameter { Value = allocateTotal, NpgsqlDbType = NpgsqlDbType.Boolean },
-                new NpgsqlParameter { Value = variables.Select(v => v.Kind).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-                new NpgsqlParameter { Value = variables.Select(v => v.Name).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Text },
-            ], token);
+            await session.ExecuteAsync(AnalysisSession.Sql("interpolate_allocate"), token,
+                allocateTotal, variables.Select(v => v.Kind).ToArray(), variables.Select(v => v.Name).ToArray());
         }
 
-        return new AnalysisPlan("interpolation", inputs, Stage, Compute, result, GeometryFamily.Polygon, parameters, outputSrid, saveAs, NarrowHint);
+        return new AnalysisPlan("interpolation", inputs, Stage, Compute, result, parameters, outputSrid, saveAs, NarrowHint);
     }
 
     /// <summary><c>"weights": "area" | "population_grid" | "tatorter" | {"layer": .., "property": .., "filter": ..}</c>.</summary>
@@ -225,8 +220,7 @@ public static class InterpolationAnalysis
                 throw new InvalidQueryException("weights",
                     $"Unknown weights '{name}'. Use area, {string.Join(", ", WeightPresets.Keys)}, or {{\"layer\": id, \"property\": numeric attribute}}.");
             }
-            using var spec = JsonDocument.Parse(new JsonObject { ["layer"] = preset.Layer }.ToJsonString());
-            input = (await AnalysisInputs.ReadAsync(RequestJson.Of(spec.RootElement, "weights"), catalog, budget, null, ct)).Input;
+            input = new LayerInput("weights", await AnalysisInputs.FindLayerAsync(catalog, preset.Layer, "weights", ct), FeatureFilter.None, null);
             property = preset.Property;
         }
         else

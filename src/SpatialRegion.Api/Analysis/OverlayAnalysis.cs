@@ -1,7 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Npgsql;
-using NpgsqlTypes;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;
@@ -73,7 +71,9 @@ public static class OverlayAnalysis
             pieceProperties.Add(new LayerProperty("b_fid", LayerProperty.String));
             pieceProperties.AddRange(b!.ResultProperties);
         }
-        AnalysisRequests.RequireDistinct(pieceProperties, "set another \"prefix\" on a or b");
+        // A clash with one of b's attributes is b's prefix to change; any other, a's.
+        string PrefixMember(string name) => withB && b!.ResultProperties.Any(p => p.Name == name) ? "b.prefix" : "a.prefix";
+        AnalysisRequests.RequireDistinct(pieceProperties, PrefixMember, "set another \"prefix\" on a or b");
 
         var result = new List<LayerProperty>();
         string[] keys = [];
@@ -99,7 +99,7 @@ public static class OverlayAnalysis
                 result.Add(new LayerProperty("share_of_b", LayerProperty.Number));
             }
         }
-        AnalysisRequests.RequireDistinct(result, "set another \"prefix\" on a or b");
+        AnalysisRequests.RequireDistinct(result, PrefixMember, "set another \"prefix\" on a or b");
         string[] generated = ["a_fid", "b_fid", "area_m2", "length_m", "share_of_a", "share_of_b"];
         var notProduced = generated.Where(g => result.All(p => p.Name != g)).ToArray();
 
@@ -108,8 +108,8 @@ public static class OverlayAnalysis
             ["operation"] = operation,
             ["dissolve"] = dissolve,
             ["dissolve_by"] = AnalysisRequests.ToJson(dissolveBy),
-            ["a_properties"] = AnalysisRequests.ToJson(a.Kept.Select(p => p.Name).ToList()),
-            ["b_properties"] = b is null ? null : AnalysisRequests.ToJson(b.Kept.Select(p => p.Name).ToList()),
+            ["a_properties"] = AnalysisRequests.ToJson(a.KeptNames),
+            ["b_properties"] = b is null ? null : AnalysisRequests.ToJson(b.KeptNames),
             ["a_prefix"] = a.Prefix,
             ["b_prefix"] = b?.Prefix,
             ["output_crs"] = $"EPSG:{outputSrid}",
@@ -122,14 +122,15 @@ public static class OverlayAnalysis
 
         async Task Stage(AnalysisSession session, CancellationToken token)
         {
-            await session.StageAsync("analysis_a", a.Input, a.Kept.Select(p => p.Name).ToList(), a.Prefix, token);
+            await a.StageAsync(session, "analysis_a", token);
             if (b is null)
             {
                 await session.StageEmptyAsync("analysis_b", token);
             }
             else
             {
-                await session.StageAsync("analysis_b", b.Input, withB ? b.Kept.Select(p => p.Name).ToList() : [], b.Prefix, token);
+                // b's attributes reach the result only with its features (not in a difference or a clip).
+                await (withB ? b : b with { Kept = [] }).StageAsync(session, "analysis_b", token);
             }
         }
 
@@ -146,31 +147,23 @@ public static class OverlayAnalysis
             if (operation is "union" or "identity" or "difference" or "symmetric_difference")
             {
                 var bOutsideA = operation is "union" or "symmetric_difference";
-                await session.ExecuteAsync(AnalysisSession.Sql("overlay_remainders"), token, (int)family, true, bOutsideA, (int)familyA, (int)familyB);
+                await session.ExecuteAsync(AnalysisSession.Sql("overlay_remainders"), token, (int)family, bOutsideA, (int)familyA, (int)familyB);
             }
             if (operation == "clip")
             {
                 await session.ExecuteAsync(AnalysisSession.Sql("overlay_clip"), token, (int)family, (int)familyB);
             }
 
-            var measureName = Typed(measure, NpgsqlDbType.Text);
-            var excluded = Typed(notProduced, NpgsqlDbType.Array | NpgsqlDbType.Text);
             if (dissolve)
             {
-                await session.ExecuteAsync(AnalysisSession.Sql("overlay_dissolve"),
-                    [Typed(keys, NpgsqlDbType.Array | NpgsqlDbType.Text), Typed((int)family, NpgsqlDbType.Integer), measureName, excluded], token);
+                await session.ExecuteAsync(AnalysisSession.Sql("overlay_dissolve"), token, keys, (int)family, measure, notProduced);
             }
             else
             {
-                await session.ExecuteAsync(AnalysisSession.Sql("overlay_assemble"),
-                    [measureName, Typed((int)family, NpgsqlDbType.Integer), excluded], token);
+                await session.ExecuteAsync(AnalysisSession.Sql("overlay_assemble"), token, measure, (int)family, notProduced);
             }
         }
 
-        return new AnalysisPlan("overlay", inputs, Stage, Compute, result, family, parameters, outputSrid, saveAs, NarrowHint);
+        return new AnalysisPlan("overlay", inputs, Stage, Compute, result, parameters, outputSrid, saveAs, NarrowHint);
     }
-
-    /// <summary>A parameter is bound to one command only, so each use gets its own.</summary>
-    private static NpgsqlParameter Typed(object? value, NpgsqlDbType type) =>
-        new() { Value = value ?? DBNull.Value, NpgsqlDbType = type };
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using SpatialRegion.Api.Layers;
 
@@ -129,6 +128,4 @@ public sealed class RequestJson
         new(Member(name), $"{Describe(Path)} needs '{name}' ({what}).");
 
     private static string Describe(string path) => path.Length == 0 ? "The request body" : path;
-
-    public static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 }

@@ -88,7 +88,7 @@ public static class SpatialJoinAnalysis
                 _ => LayerProperty.Number,
             }));
         }
-        AnalysisRequests.RequireDistinct(result, "name the statistics apart with \"as\"");
+        AnalysisRequests.RequireDistinct(result, _ => "joins", "name the statistics apart with \"as\"");
 
         var ratios = new List<Ratio>();
         foreach (var (spec, _) in request.Objects("ratios"))
@@ -108,7 +108,7 @@ public static class SpatialJoinAnalysis
             ratios.Add(ratio);
             result.Add(new LayerProperty(name, LayerProperty.Number));
         }
-        AnalysisRequests.RequireDistinct(result, "name the ratios apart from the statistics and attributes");
+        AnalysisRequests.RequireDistinct(result, _ => "ratios", "name the ratios apart from the statistics and attributes");
 
         var outputSrid = AnalysisRequests.ReadOutputSrid(request);
         var saveAs = AnalysisRequests.ReadSaveAs(request);
@@ -121,7 +121,7 @@ public static class SpatialJoinAnalysis
         }
         var parameters = new JsonObject
         {
-            ["target_properties"] = AnalysisRequests.ToJson(target.Kept.Select(p => p.Name).ToList()),
+            ["target_properties"] = AnalysisRequests.ToJson(target.KeptNames),
             ["joins"] = new JsonArray(joins.Select(j => (JsonNode?)new JsonObject
             {
                 ["predicate"] = j.Predicate,
@@ -144,7 +144,7 @@ public static class SpatialJoinAnalysis
 
         async Task Stage(AnalysisSession session, CancellationToken token)
         {
-            await session.StageAsync("analysis_target", target.Input, target.Kept.Select(p => p.Name).ToList(), target.Prefix, token);
+            await target.StageAsync(session, "analysis_target", token);
             await session.ExecuteAsync(AnalysisSession.Sql("spatial_join_subdivide"), token);
         }
 
@@ -177,7 +177,7 @@ public static class SpatialJoinAnalysis
             }
         }
 
-        return new AnalysisPlan("spatial-join", inputs, Stage, Compute, result, GeometryFamily.Polygon, parameters, outputSrid, saveAs, NarrowHint);
+        return new AnalysisPlan("spatial-join", inputs, Stage, Compute, result, parameters, outputSrid, saveAs, NarrowHint);
     }
 
     /// <summary>One grouped statement per join; names of statistics and properties are parameters.</summary>

@@ -37,6 +37,10 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
         "has no property 'LAN'", "a.filter")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "counties", "filter": {"op": "=", "args": [{"property": "LANSKOD"}, "x"]}}}""",
         "Cannot compare", "b.filter")]
+    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "filter": 23}, "b": {"layer": "counties"}}""",
+        "must be a JSON object", "a.filter")]
+    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "filter": {"LAN_KOD": "23"}, "filter_crs": "EPSG:3006"}, "b": {"layer": "counties"}}""",
+        "no CQL2 filter", "a.filter_crs")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "properties": ["NAMN"]}, "b": {"layer": "counties"}}""",
         "has no property 'NAMN'", "a.properties")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "counties"}, "save-as": "x"}""",
@@ -44,7 +48,11 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "counties"}, "dissolve_by": "LAN_KOD"}""",
         "no attribute 'LAN_KOD' to dissolve by", "dissolve_by")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "prefix": ""}, "b": {"layer": "municipalities", "prefix": ""}}""",
-        "two attributes named", null)]
+        "two attributes named", "b.prefix")]
+    [InlineData("""{"operation": "intersection", "a": {"geojson": {"type": "Feature", "properties": {"area_m2": 1}, "geometry": {"type": "Polygon", "coordinates": [[[14, 63], [15, 63], [15, 64], [14, 63]]]}}, "prefix": ""}, "b": {"layer": "counties"}}""",
+        "two attributes named 'area_m2'", "a.prefix")]
+    [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities", "prefix": 5}, "b": {"layer": "counties"}}""",
+        "must be a string", "a.prefix")]
     [InlineData("""{"operation": "union", "a": {"layer": "municipalities"}, "b": {"layer": "tatorter"}}""", "one kind of geometry", "b")]
     [InlineData("""{"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "counties"}, "output_crs": "EPSG:2400"}""",
         "Unsupported output_crs", "output_crs")]
@@ -157,7 +165,7 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
                 INSERT INTO analysis_result (ordinal, fid, properties, geom)
                 SELECT 1, '1', '{}', ST_Intersection('POLYGON((0 0,10 10,10 0,0 10,0 0))'::geometry, 'POLYGON((5 0,15 0,15 10,5 10,5 0))'::geometry)
                 """, token),
-            [], GeometryFamily.Polygon, [], 4326, null, "");
+            [], [], 4326, null, "");
 
         var failure = await Assert.ThrowsAsync<AnalysisException>(() => runner.RunAsync(plan, new DefaultHttpContext().Request, Ct));
         Assert.Equal(422, failure.Status);
@@ -168,6 +176,19 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
             {"operation": "intersection", "a": {"layer": "municipalities", "filter": {"KOM_KOD": "2380"}}, "b": {"layer": "counties"}}
             """);
         Assert.Single(next.Features);
+    }
+
+    [Fact]
+    public async Task A_value_PostgreSQL_cannot_compute_with_is_422_not_500()
+    {
+        // Valid JSON, and a number, but beyond what a double holds.
+        var answer = await _client.PostAsync("/api/analysis/interpolate", """
+            {"source": {"geojson": {"type": "Feature", "properties": {"v": 1e400},
+                                    "geometry": {"type": "Polygon", "coordinates": [[[14.6, 63.1], [14.7, 63.1], [14.7, 63.2], [14.6, 63.1]]]}}},
+             "target": {"layer": "municipalities", "filter": {"KOM_KOD": "2380"}},
+             "variables": [{"type": "extensive", "property": "v"}]}
+            """);
+        AnalysisHttp.AssertProblem(answer, (HttpStatusCode)422, "out of range");
     }
 
     [Fact]
@@ -224,7 +245,7 @@ public sealed class AnalysisRequestTests(PostgisFixture db)
             Assert.Equal($"#/components/schemas/{schema}", post["requestBody"]!["content"]!["application/json"]!["schema"]!["$ref"]!.GetValue<string>());
             Assert.Equal(required, schemas[schema]!["required"]!.AsArray().Select(r => r!.GetValue<string>()));
             Assert.Contains("save_as", schemas[schema]!["properties"]!.AsObject().Select(p => p.Key));
-            Assert.All(["200", "201", "400", "401", "413", "422"], code => Assert.NotNull(post["responses"]![code]));
+            Assert.All(["200", "201", "400", "401", "413", "422", "503"], code => Assert.NotNull(post["responses"]![code]));
         }
         Assert.NotNull(document["paths"]!["/api/analysis/results/{layerId}"]!["delete"]);
     }

@@ -188,6 +188,30 @@ public sealed class InterpolationTests(PostgisFixture db)
     }
 
     [Fact]
+    public async Task Without_allocate_total_the_southern_half_gets_the_share_of_the_grid_population_of_Ostersund_that_lives_in_it()
+    {
+        var population = RegionalStatistics.Population2024(db)["2380"];
+        var answer = await _client.PostOkAsync("/api/analysis/interpolate", string.Create(CultureInfo.InvariantCulture, $$$"""
+            {"source": {"layer": "municipalities", "filter": {"KOM_KOD": "2380"}},
+             "target": {"geojson": {"type": "Polygon", "coordinates": [[[460000, 6945000], [530000, 6945000], [530000, 7012000], [460000, 7012000], [460000, 6945000]]]},
+                        "crs": "EPSG:3006"},
+             "variables": [{"name": "population", "type": "extensive", "values": {"2380": {{{population}}}}}],
+             "weights": "population_grid", "allocate_total": false}
+            """));
+
+        // The grid population (squares shared by area) in the half, over that in the whole municipality.
+        async Task<double> GridPeople(string area) => await db.ScalarAsync<double>($"""
+            SELECT sum((g.properties->>'beftotalt')::float8 * ST_Area(ST_Intersection(g.geom, {area})) / ST_Area(g.geom))
+            FROM layer_features g JOIN layer_features m ON m.layer_id = 'municipalities' AND m.fid = '2380'
+            WHERE g.layer_id = 'population-grid-1km' AND ST_Intersects(g.geom, m.geom)
+            """);
+        var south = await GridPeople($"ST_Intersection(m.geom, {SouthHalf})");
+        var whole = await GridPeople("m.geom");
+        Assert.InRange(south / whole, 0.9, 0.999);
+        Assert.Equal(population * south / whole, Assert.Single(answer.Features).Number("population"), 3);
+    }
+
+    [Fact]
     public async Task Dasymetric_by_tatorter_gives_each_half_the_share_of_the_tatort_population_it_holds()
     {
         var population = RegionalStatistics.Population2024(db)["2380"];

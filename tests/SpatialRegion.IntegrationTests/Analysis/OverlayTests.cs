@@ -1,4 +1,7 @@
 using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using SpatialRegion.Api.Layers;
 using SpatialRegion.IntegrationTests.Infrastructure;
 
 namespace SpatialRegion.IntegrationTests.Analysis;
@@ -277,6 +280,42 @@ public sealed class OverlayTests(PostgisFixture db)
         Assert.Equal(expected, lonLat.Features.Select(f => f.String("a_KOMMUNNAMN")).Order(StringComparer.Ordinal));
         Assert.Contains(sweref.Features, f => f.String("a_KOMMUNNAMN") == "Östersund");
         Assert.True(sweref.Features.Count() < 8);
+    }
+
+    [Fact]
+    public async Task A_layer_with_an_invalid_geometry_is_repaired_for_the_analysis_until_a_new_version_is_valid()
+    {
+        // Written past the importer (which would repair it): the bow tie of two 1 km² triangles by Östersund.
+        await WriteZoneLayerAsync("test-analysis-invalid", "POLYGON((480000 7000000, 482000 7002000, 482000 7000000, 480000 7002000, 480000 7000000))");
+        const string Request = """
+            {"operation": "intersection", "a": {"layer": "test-analysis-invalid"},
+             "b": {"layer": "municipalities", "filter": {"KOM_KOD": "2380"}, "properties": []}, "output_crs": "EPSG:3006"}
+            """;
+        for (var run = 0; run < 2; run++)
+        {
+            var repaired = await _client.PostOkAsync("/api/analysis/overlay", Request);
+            Assert.Equal(2_000_000, Assert.Single(repaired.Features).Number("area_m2"), 0.01);
+            Assert.Contains(repaired.Warnings, w => w.Contains("layer 'test-analysis-invalid' has 1 invalid geometry", StringComparison.Ordinal));
+        }
+
+        // The next version is valid, and is taken for what it is.
+        await WriteZoneLayerAsync("test-analysis-invalid", "POLYGON((480000 7000000, 481000 7000000, 481000 7001000, 480000 7001000, 480000 7000000))");
+        var valid = await _client.PostOkAsync("/api/analysis/overlay", Request);
+        Assert.Equal(1_000_000, Assert.Single(valid.Features).Number("area_m2"), 0.01);
+        Assert.Empty(valid.Warnings);
+    }
+
+    private async Task WriteZoneLayerAsync(string id, string wkt)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using (var connection = await db.DataSource.OpenConnectionAsync(ct))
+        await using (var tx = await connection.BeginTransactionAsync(ct))
+        {
+            await db.App.Services.GetRequiredService<LayerWriter>().ReplaceAsync(connection, tx, new LayerDefinition(id, Kind: LayerKinds.Analysis),
+                "SELECT 'zone', '{}'::jsonb, ST_GeomFromText($1, 3006)", [new NpgsqlParameter { Value = wkt }], ct);
+            await tx.CommitAsync(ct);
+        }
+        await db.App.Services.GetRequiredService<LayerCatalog>().ReloadAsync(ct);
     }
 
     private static string Square(string name, double minX, double minY)

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
 using SpatialRegion.IntegrationTests.Infrastructure;
 
 namespace SpatialRegion.IntegrationTests.Analysis;
@@ -94,6 +96,22 @@ public sealed class SavedResultsTests(PostgisFixture db)
             """);
         AnalysisHttp.AssertProblem(empty, (HttpStatusCode)422, "nothing to save", "save_as");
         Assert.Equal(0L, await db.ScalarAsync<long>("SELECT count(*) FROM layers WHERE id = 'test-analysis-empty'"));
+    }
+
+    [Fact]
+    public async Task A_save_that_would_be_refused_is_refused_before_the_analysis_is_computed()
+    {
+        // So little time that the overlay itself could never finish: the answer is the conflict, not the timeout.
+        await using var impatient = db.App.WithWebHostBuilder(b => b.UseSetting("SpatialRegion:Analysis:StatementTimeoutSeconds", "0.05"));
+        using var editor = impatient.CreateClient();
+        using (var keyed = db.CreateClient(ApiRole.Editor))
+        {
+            editor.DefaultRequestHeaders.Authorization = keyed.DefaultRequestHeaders.Authorization;
+        }
+        var conflict = await editor.PostAsync("/api/analysis/overlay", """
+            {"operation": "intersection", "a": {"layer": "municipalities"}, "b": {"layer": "fa-regions"}, "save_as": {"id": "fa-regions", "replace": true}}
+            """);
+        AnalysisHttp.AssertProblem(conflict, HttpStatusCode.Conflict, "imported layer", "save_as");
     }
 
     [Fact]
