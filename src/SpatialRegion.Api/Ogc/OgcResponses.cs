@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Net.Http.Headers;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
 
@@ -68,7 +67,7 @@ public sealed class OgcDocumentResult(byte[] body, string contentType, IReadOnly
             ? given
             : $"W/\"{Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 12))}\"";
         response.Headers.ETag = etag;
-        response.Headers.CacheControl = Layers.HttpCaching.CacheControl;
+        response.Headers.CacheControl = HttpCaching.CacheControl;
         ContentCoding.AddVary(response, "Accept");
         if (headers is not null)
         {
@@ -77,8 +76,7 @@ public sealed class OgcDocumentResult(byte[] body, string contentType, IReadOnly
                 response.Headers[name] = value;
             }
         }
-        var inm = context.Request.GetTypedHeaders().IfNoneMatch;
-        if (inm.Count > 0 && inm.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(EntityTagHeaderValue.Parse(etag), useStrongComparison: false)))
+        if (HttpCaching.IsNotModified(context.Request, etag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return Task.CompletedTask;
