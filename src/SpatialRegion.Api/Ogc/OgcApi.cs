@@ -195,11 +195,9 @@ public static class OgcApi
             ["Content-Crs"] = $"<{ContentCrs(request)}>",
             ["Vary"] = "Accept",
         };
-        if (format == OgcFormat.Html)
-        {
-            return new OgcHtmlItemsResult(layer, query, Base(request), headers);
-        }
-        return new FeatureCollectionResult(layer, query, new OgcEnvelope(request, layer, query), OgcMediaTypes.GeoJson, headers, "geojson");
+        return format == OgcFormat.Html
+            ? new FeatureCollectionResult(layer, query with { WithGeometry = false }, new OgcHtmlItemsFormat(request, layer, query), headers, "html")
+            : new FeatureCollectionResult(layer, query, new OgcEnvelope(request, layer, query), OgcMediaTypes.GeoJson, headers, "geojson");
     }
 
     private static async Task<IResult> Feature(
@@ -244,7 +242,7 @@ public static class OgcApi
         if (format == OgcFormat.Html)
         {
             return new OgcDocumentResult(System.Text.Encoding.UTF8.GetBytes(OgcHtml.Feature(layer, f.Id, f.Properties, f.Geometry, Base(request))),
-                "text/html; charset=utf-8", headers);
+                OgcMediaTypes.HtmlPage, headers);
         }
         var buffer = new System.Buffers.ArrayBufferWriter<byte>();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))

@@ -18,6 +18,7 @@ public static class OgcMediaTypes
     public const string GeoJson = "application/geo+json";
     public const string Json = "application/json";
     public const string Html = "text/html";
+    public const string HtmlPage = "text/html; charset=utf-8";
     public const string OpenApi = "application/vnd.oai.openapi+json;version=3.0";
     public const string JsonSchema = "application/schema+json";
 }
@@ -58,7 +59,7 @@ public sealed class OgcDocumentResult(byte[] body, string contentType, IReadOnly
     // JSON for JSON clients: names such as Östersund and characters like ' and + stay as they are.
     internal static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static OgcDocumentResult Html(string html) => new(Encoding.UTF8.GetBytes(html), "text/html; charset=utf-8");
+    public static OgcDocumentResult Html(string html) => new(Encoding.UTF8.GetBytes(html), OgcMediaTypes.HtmlPage);
 
     public Task ExecuteAsync(HttpContext context)
     {
