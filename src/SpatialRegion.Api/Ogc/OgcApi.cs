@@ -20,15 +20,15 @@ public static class OgcApi
 {
     public const string Root = "/ogc";
 
+    public static readonly string StorageCrs = new CrsReference(3006, CrsForm.HttpUri).Uri;
+
+    /// <summary>Every output CRS, by its OGC URI: CRS84 (the default) first, then the storage CRS, then the rest.</summary>
     public static readonly IReadOnlyList<string> CrsList =
     [
         CrsReference.Crs84Uri,
-        "http://www.opengis.net/def/crs/EPSG/0/3006",
-        "http://www.opengis.net/def/crs/EPSG/0/4326",
-        "http://www.opengis.net/def/crs/EPSG/0/3857",
+        StorageCrs,
+        .. OutputCrs.SupportedSrids.Select(srid => new CrsReference(srid, CrsForm.HttpUri).Uri).Where(uri => uri != StorageCrs),
     ];
-
-    public const string StorageCrs = "http://www.opengis.net/def/crs/EPSG/0/3006";
 
     private static readonly string[] GetHead = [HttpMethods.Get, HttpMethods.Head];
 

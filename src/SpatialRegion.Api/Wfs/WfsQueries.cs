@@ -19,11 +19,12 @@ public enum WfsOutputFormat
 /// <summary>The srsName of a query: its CRS, and the name written back in srsName, spelled as the client spelled it.</summary>
 public sealed record WfsSrs(CrsReference Crs, string Name)
 {
-    public const string DefaultName = "urn:ogc:def:crs:EPSG::3006";
+    /// <summary>The storage CRS, named by URN: northing, easting, as QGIS and GDAL expect of a WFS 2.0 default.</summary>
+    public static WfsSrs Default { get; } = new(new CrsReference(3006, CrsForm.Urn), new CrsReference(3006, CrsForm.Urn).Urn);
 
-    public static WfsSrs Default { get; } = new(new CrsReference(3006, CrsForm.Urn), DefaultName);
-
-    public static IReadOnlyList<string> OtherNames { get; } = ["urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:EPSG::3857"];
+    /// <summary>The other output CRSs, by URN.</summary>
+    public static IReadOnlyList<string> OtherNames { get; } =
+        OutputCrs.SupportedSrids.Where(srid => srid != Default.Crs.Srid).Select(srid => new CrsReference(srid, CrsForm.Urn).Urn).ToList();
 
     /// <summary>GML coordinates in the axis order of the srsName form.</summary>
     public GeometryOutput Gml => new(Crs.Srid, WfsAxisOrder.IsNorthingFirst(Crs), OutputCrs.Decimals(Crs.Srid));
@@ -126,7 +127,7 @@ public sealed partial class WfsQueryReader(IReadOnlyCollection<Layer> layers, Sp
         var crs = CrsReference.Parse(text);
         return crs is not null && OutputCrs.IsSupported(crs.Srid)
             ? new WfsSrs(crs, text.Trim())
-            : throw WfsException.Invalid("SRSNAME", $"Unsupported SRSNAME '{text}'. Supported: {WfsSrs.DefaultName} (the default), {string.Join(", ", WfsSrs.OtherNames)}, in URN, http URI or EPSG:n form.");
+            : throw WfsException.Invalid("SRSNAME", $"Unsupported SRSNAME '{text}'. Supported: {WfsSrs.Default.Name} (the default), {string.Join(", ", WfsSrs.OtherNames)}, in URN, http URI or EPSG:n form.");
     }
 
     /// <summary>The selected properties (null: all) and whether the geometry is among them.</summary>
