@@ -85,39 +85,34 @@ public static class OgcApi
             ["conformsTo"] = new JsonArray(OgcConformance.Classes.Select(c => (JsonNode)c).ToArray()),
         }, OgcHtml.Conformance);
 
-    private static async Task<IResult> ApiDocument(HttpRequest request, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct)
+    private static async Task<IResult> ApiDocument(
+        HttpRequest request, LayerCatalog catalog, ResponseCache cache, IOptions<SpatialRegionOptions> options, CancellationToken ct)
     {
         var layers = await catalog.AllAsync(ct);
-        try
-        {
-            var format = OgcNegotiation.Choose(request);
-            var document = OgcOpenApi.Build(Base(request), layers, options.Value);
-            return format == OgcFormat.Html
-                ? OgcDocumentResult.Html(OgcHtml.ApiDocument(document))
-                : OgcDocumentResult.Json(document, OgcMediaTypes.OpenApi);
-        }
-        catch (InvalidQueryException e)
-        {
-            return OgcException.InvalidParameter(e);
-        }
+        return RespondFromRegistry(request, layers, cache, _ => Task.FromResult(OgcOpenApi.Build(Base(request), layers, options.Value)),
+            (document, _) => OgcHtml.ApiDocument(document), OgcMediaTypes.OpenApi);
     }
 
-    private static async Task<IResult> Collections(HttpRequest request, LayerCatalog catalog, TemporalExtents temporal, CancellationToken ct)
+    private static async Task<IResult> Collections(
+        HttpRequest request, LayerCatalog catalog, TemporalExtents temporal, ResponseCache cache, CancellationToken ct)
     {
         var layers = await catalog.AllAsync(ct);
-        var described = new List<JsonNode>();
-        foreach (var layer in layers)
+        return RespondFromRegistry(request, layers, cache, async token =>
         {
-            described.Add(await DescribeAsync(request, layer, temporal, ct));
-        }
-        return Respond(request, () => new JsonObject
-        {
-            ["links"] = new JsonArray(
-                Link("self", Base(request) + "/collections", OgcMediaTypes.Json, "This document"),
-                Link("alternate", Base(request) + "/collections?f=html", OgcMediaTypes.Html, "This document as HTML")),
-            ["crs"] = new JsonArray(CrsList.Select(c => (JsonNode)c).ToArray()),
-            ["collections"] = new JsonArray(described.ToArray()),
-        }, OgcHtml.Collections);
+            var described = new List<JsonNode>();
+            foreach (var layer in layers)
+            {
+                described.Add(await DescribeAsync(request, layer, temporal, token));
+            }
+            return new JsonObject
+            {
+                ["links"] = new JsonArray(
+                    Link("self", Base(request) + "/collections", OgcMediaTypes.Json, "This document"),
+                    Link("alternate", Base(request) + "/collections?f=html", OgcMediaTypes.Html, "This document as HTML")),
+                ["crs"] = new JsonArray(CrsList.Select(c => (JsonNode)c).ToArray()),
+                ["collections"] = new JsonArray(described.ToArray()),
+            };
+        }, OgcHtml.Collections, OgcMediaTypes.Json);
     }
 
     private static async Task<IResult> Collection(string collectionId, HttpRequest request, LayerCatalog catalog, TemporalExtents temporal, CancellationToken ct)
@@ -333,6 +328,38 @@ public static class OgcApi
         {
             return OgcException.InvalidParameter(e);
         }
+    }
+
+    /// <summary>
+    /// A document that grows with the registry (/api, /collections): built once per state of the registry, base
+    /// URL and format, then answered from the response cache (compressed too) and revalidated by the registry's
+    /// ETag, so that neither a client polling it nor one revalidating it makes the service build it again.
+    /// </summary>
+    private static IResult RespondFromRegistry(
+        HttpRequest request, IReadOnlyCollection<Layer> layers, ResponseCache cache, Func<CancellationToken, Task<JsonObject>> body,
+        Func<JsonObject, string, string> html, string contentType)
+    {
+        OgcFormat format;
+        try
+        {
+            format = OgcNegotiation.Choose(request);
+        }
+        catch (InvalidQueryException e)
+        {
+            return OgcException.InvalidParameter(e);
+        }
+        var etag = HttpCaching.ETagForCatalogue(layers, format == OgcFormat.Html ? "html" : "json");
+        var baseUrl = Base(request);
+        ContentCoding.AddVary(request.HttpContext.Response, "Accept");
+        return new CachedBodyResult(etag, format == OgcFormat.Html ? OgcMediaTypes.HtmlPage : contentType,
+            $"ogc|{etag}|{baseUrl}{request.Path}", cache, async (stream, ct) =>
+            {
+                var document = await body(ct);
+                var bytes = format == OgcFormat.Html
+                    ? System.Text.Encoding.UTF8.GetBytes(html(document, baseUrl))
+                    : JsonSerializer.SerializeToUtf8Bytes(document, OgcDocumentResult.Readable);
+                await stream.WriteAsync(bytes, ct);
+            });
     }
 
     private static void RejectUnknown(IQueryCollection q, string[] allowed)

@@ -341,4 +341,7 @@ public static class WfsFormats
     public const string GmlTextXml = "text/xml; subtype=gml/3.2";
     public const string Json = "application/json";
     public const string Xml = "application/xml; charset=utf-8";
+
+    /// <summary>DescribeFeatureType: an XML Schema of a GML 3.2 application schema.</summary>
+    public const string Schema = "application/xml; subtype=gml/3.2; charset=utf-8";
 }
