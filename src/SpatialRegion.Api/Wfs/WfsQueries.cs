@@ -249,15 +249,7 @@ public sealed partial class WfsQueryReader(IReadOnlyCollection<Layer> layers, Sp
                 : throw WfsException.Invalid("BBOX", $"Unsupported CRS '{parts[^1]}' in BBOX. Supported: {OutputCrs.SupportedList}.");
             parts = parts[..^1];
         }
-        double[] n;
-        try
-        {
-            n = QueryValues.ParseBboxNumbers(string.Join(',', parts), "BBOX");
-        }
-        catch (InvalidQueryException e)
-        {
-            throw WfsException.Invalid("BBOX", e.Message);
-        }
+        var n = QueryValues.ParseBboxNumbers(string.Join(',', parts), "BBOX");
         var (minX, minY, maxX, maxY) = WfsAxisOrder.IsNorthingFirst(crs) ? (n[1], n[0], n[3], n[2]) : (n[0], n[1], n[2], n[3]);
         try
         {
