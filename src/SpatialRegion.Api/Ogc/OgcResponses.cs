@@ -147,6 +147,8 @@ public static class OgcUrlForms
 {
     public const string OriginalLastSegmentItem = "ogc.original-last-segment";
 
+    private static readonly (string Suffix, OgcFormat Format)[] Suffixes = [(".geojson", OgcFormat.Json), (".json", OgcFormat.Json), (".html", OgcFormat.Html)];
+
     public static IApplicationBuilder UseOgcUrlForms(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         var path = context.Request.Path.Value;
@@ -157,11 +159,11 @@ public static class OgcUrlForms
         var trimmed = path.Length > OgcApi.Root.Length ? path.TrimEnd('/') : path;
         var lastSlash = trimmed.LastIndexOf('/');
         var last = trimmed[(lastSlash + 1)..];
-        foreach (var (suffix, format) in new[] { (".geojson", OgcFormat.Json), (".json", OgcFormat.Json), (".html", OgcFormat.Html) })
+        foreach (var (suffix, format) in Suffixes)
         {
             if (last.Length > suffix.Length && last.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
             {
-                context.Items[SuffixFormat] = format;
+                context.Items[OgcNegotiation.SuffixFormatItem] = format;
                 context.Items[OriginalLastSegmentItem] = Uri.UnescapeDataString(last);
                 trimmed = trimmed[..^suffix.Length];
                 break;
@@ -170,6 +172,4 @@ public static class OgcUrlForms
         context.Request.Path = trimmed;
         return next(context);
     });
-
-    private const string SuffixFormat = OgcNegotiation.SuffixFormatItem;
 }
