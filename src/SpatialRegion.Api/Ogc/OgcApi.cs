@@ -239,31 +239,20 @@ public static class OgcApi
             return new OgcDocumentResult(System.Text.Encoding.UTF8.GetBytes(OgcHtml.Feature(layer, f.Id, f.Properties, f.Geometry, Base(request))),
                 OgcMediaTypes.HtmlPage, headers);
         }
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        var body = new MemoryStream();
+        using (var writer = new FeatureCollectionWriter(chunk => body.WriteAsync(chunk)))
         {
-            json.WriteStartObject();
-            json.WriteString("type"u8, "Feature"u8);
-            json.WriteString("id"u8, f.Id);
-            json.WritePropertyName("geometry"u8);
-            if (f.Geometry is null)
+            writer.WriteFeature(f.Id, f.Properties, f.Geometry, json =>
             {
-                json.WriteNullValue();
-            }
-            else
-            {
-                json.WriteRawValue(f.Geometry, skipInputValidation: true);
-            }
-            json.WritePropertyName("properties"u8);
-            json.WriteRawValue(f.Properties, skipInputValidation: true);
-            json.WriteStartArray("links"u8);
-            WriteLink(json, "self", self, OgcMediaTypes.GeoJson, "This feature");
-            WriteLink(json, "alternate", self + "?f=html", OgcMediaTypes.Html, "This feature as HTML");
-            WriteLink(json, "collection", $"{Base(request)}/collections/{layer.Id}", OgcMediaTypes.Json, layer.Title);
-            json.WriteEndArray();
-            json.WriteEndObject();
+                json.WriteStartArray("links"u8);
+                WriteLink(json, "self", self, OgcMediaTypes.GeoJson, "This feature");
+                WriteLink(json, "alternate", self + "?f=html", OgcMediaTypes.Html, "This feature as HTML");
+                WriteLink(json, "collection", $"{Base(request)}/collections/{layer.Id}", OgcMediaTypes.Json, layer.Title);
+                json.WriteEndArray();
+            });
+            await writer.FlushAsync();
         }
-        return new OgcDocumentResult(buffer.WrittenSpan.ToArray(), OgcMediaTypes.GeoJson, headers);
+        return new OgcDocumentResult(body.ToArray(), OgcMediaTypes.GeoJson, headers);
     }
 
     /// <summary>One collection's metadata; the same object in /collections and /collections/{id}.</summary>
