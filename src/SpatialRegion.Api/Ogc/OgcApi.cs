@@ -421,11 +421,11 @@ public static class OgcApi
         }
     }
 
-    /// <summary>The first and last instant of a temporal layer, per layer version (a layer's data never changes
-    /// without a new version).</summary>
+    /// <summary>The first and last instant of a temporal layer, for its current version only (a layer's data never
+    /// changes without a new version), so that a layer refreshed every night keeps one entry, not one per night.</summary>
     public sealed class TemporalExtents(NpgsqlDataSource dataSource)
     {
-        private readonly ConcurrentDictionary<(string, long), (string? From, string? Until)> _extents = new();
+        private readonly ConcurrentDictionary<string, (long Version, string? From, string? Until)> _extents = new(StringComparer.Ordinal);
 
         public async Task<(string? From, string? Until)?> GetAsync(Layer layer, CancellationToken ct)
         {
@@ -433,9 +433,9 @@ public static class OgcApi
             {
                 return null;
             }
-            if (_extents.TryGetValue((layer.Id, layer.Version), out var known))
+            if (_extents.TryGetValue(layer.Id, out var known) && known.Version == layer.Version)
             {
-                return known;
+                return (known.From, known.Until);
             }
             await using var cmd = dataSource.CreateCommand("""
                 SELECT to_char(min(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(max(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
@@ -445,9 +445,9 @@ public static class OgcApi
             cmd.Parameters.Add(new NpgsqlParameter { Value = property });
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            var extent = (reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
-            _extents[(layer.Id, layer.Version)] = extent;
-            return extent;
+            var extent = (layer.Version, From: reader.IsDBNull(0) ? null : reader.GetString(0), Until: reader.IsDBNull(1) ? null : reader.GetString(1));
+            _extents[layer.Id] = extent;
+            return (extent.From, extent.Until);
         }
     }
 }
