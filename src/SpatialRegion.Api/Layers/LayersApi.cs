@@ -152,7 +152,7 @@ public static class LayersApi
         IReadOnlyList<string>? properties;
         try
         {
-            RejectUnknown(request.Query, ["crs", "properties"]);
+            QueryValues.RejectUnknown(request.Query, ["crs", "properties"]);
             output = ParseOutput(request.Query["crs"]);
             properties = request.Query["properties"] is { Count: > 0 } p ? QueryValues.ParsePropertyList(layer, p.ToString()) : null;
         }
@@ -204,17 +204,6 @@ public static class LayersApi
     {
         var srid = crsText.Count > 0 ? QueryValues.ParseSupportedCrs(crsText.ToString(), "crs").Srid : 4326;
         return new GeometryOutput(srid, NorthingFirst: false, OutputCrs.Decimals(srid));
-    }
-
-    private static void RejectUnknown(IQueryCollection q, string[] allowed)
-    {
-        foreach (var name in q.Keys)
-        {
-            if (!allowed.Contains(name))
-            {
-                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
-            }
-        }
     }
 
     internal static Dictionary<string, string> ContentCrsHeader(int srid) => new()

@@ -79,6 +79,18 @@ public static class QueryValues
             : throw new InvalidQueryException(parameter, $"Unsupported {parameter} '{text}'. Supported: {OutputCrs.SupportedList}.");
     }
 
+    /// <summary>Refuses a query parameter the endpoint does not read, naming those it does.</summary>
+    public static void RejectUnknown(IQueryCollection q, IReadOnlyCollection<string> allowed)
+    {
+        foreach (var name in q.Keys)
+        {
+            if (!allowed.Contains(name))
+            {
+                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
+            }
+        }
+    }
+
     public static IReadOnlyList<string> ParsePropertyList(Layer layer, string text)
     {
         var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
