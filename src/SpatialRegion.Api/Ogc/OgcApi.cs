@@ -207,7 +207,7 @@ public static class OgcApi
         IReadOnlyList<string>? properties;
         try
         {
-            RejectUnknown(request.Query, ["f", "crs", "properties"]);
+            QueryValues.RejectUnknown(request.Query, ["f", "crs", "properties"]);
             format = OgcNegotiation.Choose(request);
             output = OgcItemsQuery.OutputFor(OgcItemsQuery.First(request.Query, "crs") is { } c ? QueryValues.ParseSupportedCrs(c, "crs") : CrsReference.Crs84);
             properties = OgcItemsQuery.First(request.Query, "properties") is { } p ? QueryValues.ParsePropertyList(layer, p) : null;
@@ -349,17 +349,6 @@ public static class OgcApi
                     : JsonSerializer.SerializeToUtf8Bytes(document, OgcDocumentResult.Readable);
                 await stream.WriteAsync(bytes, ct);
             });
-    }
-
-    private static void RejectUnknown(IQueryCollection q, string[] allowed)
-    {
-        foreach (var name in q.Keys)
-        {
-            if (!allowed.Contains(name))
-            {
-                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
-            }
-        }
     }
 
     private static string ContentCrs(HttpRequest request) =>
