@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
@@ -190,27 +189,13 @@ public sealed partial class WfsQueryReader(IReadOnlyCollection<Layer> layers, Sp
         _ => throw WfsException.Invalid("SORTBY", $"Sort order must be ASC or DESC; got '{text}'."),
     };
 
-    public int Count(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return CountDefault;
-        }
-        return int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0
-            ? Math.Min(count, CountDefault)
-            : throw WfsException.Invalid("COUNT", $"COUNT must be a whole number of 1 or more; got '{text}'.");
-    }
+    /// <summary>COUNT (MAXFEATURES in WFS 1.x): more than <see cref="CountDefault"/> is served as that many.</summary>
+    public int Count(string? text) => QueryValues.ParseLimit(Given(text), CountDefault, CountDefault, clampToMax: true, "COUNT");
 
-    public static int StartIndex(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return 0;
-        }
-        return int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var start)
-            ? start
-            : throw WfsException.Invalid("STARTINDEX", $"STARTINDEX must be a whole number of 0 or more; got '{text}'.");
-    }
+    public static int StartIndex(string? text) => QueryValues.ParseOffset(Given(text), "STARTINDEX");
+
+    /// <summary>A KVP value or XML attribute as given, blank counting as absent.</summary>
+    private static string? Given(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     public static bool Hits(string? text) => text?.Trim().ToLowerInvariant() switch
     {
