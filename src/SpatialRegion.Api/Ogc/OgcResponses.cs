@@ -30,10 +30,6 @@ public sealed class OgcException(int status, string code, string description) : 
 
     public static OgcException NotFound(string description) => new(404, "NotFound", description);
 
-    public int Status => status;
-
-    public string Code => code;
-
     public Task ExecuteAsync(HttpContext context)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(new JsonObject { ["code"] = code, ["description"] = description },
