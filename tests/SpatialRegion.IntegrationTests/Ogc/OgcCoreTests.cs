@@ -300,7 +300,8 @@ public sealed class OgcCoreTests(PostgisFixture db)
     [Fact]
     public async Task Etags_revalidate_to_304_and_html_and_geojson_have_different_etags()
     {
-        foreach (var url in new[] { "/ogc/collections/municipalities/items?limit=2", "/ogc/collections/municipalities/items/2380", "/ogc/collections", "/ogc/api" })
+        foreach (var url in new[] { "/ogc/collections/municipalities/items?limit=2", "/ogc/collections/municipalities/items?limit=2&f=html",
+            "/ogc/collections/municipalities/items/2380", "/ogc/collections", "/ogc/api" })
         {
             using var first = await _client.GetAsync(url, TestContext.Current.CancellationToken);
             var etag = first.Headers.ETag!;
@@ -361,6 +362,7 @@ public sealed class OgcCoreTests(PostgisFixture db)
         // Metadata and single features are compressed too.
         await Fetch("/ogc/collections", "br");
         await Fetch("/ogc/collections/municipalities/items/2380", "gzip");
+        await Fetch("/ogc/collections/municipalities/items?limit=2&f=html", "br");
         await Fetch("/api/layers/municipalities/features?limit=2", "gzip");
     }
 
