@@ -174,6 +174,13 @@ public static class HttpCaching
     public static string ETagFor(Layer layer, string? variant = null) =>
         $"W/\"{layer.Id}-{LayerCatalog.FormatVersion(layer.Version)}{(variant is null ? "" : "-" + variant)}\"";
 
+    /// <summary>Names a representation built from the whole registry (an API definition, a capabilities document)
+    /// by its highest layer version and its number of layers. Versions come from one sequence and are never
+    /// reused, so a layer at a version, once replaced or deleted, never returns: two moments with the same highest
+    /// version and the same count hold exactly the same layers at the same versions.</summary>
+    public static string ETagForCatalogue(IReadOnlyCollection<Layer> layers, string variant) =>
+        $"W/\"catalogue-{LayerCatalog.FormatVersion(layers.Count == 0 ? 0 : layers.Max(l => l.Version))}-{layers.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)}-{variant}\"";
+
     public static bool IsNotModified(HttpRequest request, string etag)
     {
         var inm = request.GetTypedHeaders().IfNoneMatch;

@@ -54,7 +54,7 @@ public sealed class FeatureCollectionWriter : IDisposable
         return count;
     }
 
-    private void WriteFeature(string id, ReadOnlySpan<byte> propertiesJson, ReadOnlySpan<byte> geometryJson)
+    private void WriteFeature(string id, ReadOnlySpan<byte> propertiesJson, ReadOnlySpan<byte> geometryJson, Action<Utf8JsonWriter>? members = null)
     {
         _json.WriteStartObject();
         _json.WriteString("type"u8, "Feature"u8);
@@ -70,6 +70,7 @@ public sealed class FeatureCollectionWriter : IDisposable
         }
         _json.WritePropertyName("properties"u8);
         _json.WriteRawValue(propertiesJson, skipInputValidation: true);
+        members?.Invoke(_json);
         _json.WriteEndObject();
     }
 
@@ -106,9 +107,10 @@ public sealed class FeatureCollectionWriter : IDisposable
         public void Dispose() => ArrayPool<byte>.Shared.Return(_bytes);
     }
 
-    public void WriteFeature(string id, string propertiesJson, string? geometryJson) =>
+    /// <summary>One feature on its own; <paramref name="members"/> adds members of the front-end's (links).</summary>
+    public void WriteFeature(string id, string propertiesJson, string? geometryJson, Action<Utf8JsonWriter>? members = null) =>
         WriteFeature(id, System.Text.Encoding.UTF8.GetBytes(propertiesJson),
-            geometryJson is null ? ReadOnlySpan<byte>.Empty : System.Text.Encoding.UTF8.GetBytes(geometryJson));
+            geometryJson is null ? ReadOnlySpan<byte>.Empty : System.Text.Encoding.UTF8.GetBytes(geometryJson), members);
 
     public async ValueTask FlushAsync()
     {

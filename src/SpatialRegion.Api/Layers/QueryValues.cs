@@ -8,7 +8,7 @@ namespace SpatialRegion.Api.Layers;
 /// invariant culture: a bbox is "14.5,63.1,…" whatever the server's locale.</summary>
 public static class QueryValues
 {
-    public static int ParseLimit(string? text, int defaultValue, int max, bool clampToMax)
+    public static int ParseLimit(string? text, int defaultValue, int max, bool clampToMax, string parameter = "limit")
     {
         if (text is null)
         {
@@ -16,18 +16,18 @@ public static class QueryValues
         }
         if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var limit) || limit < 1)
         {
-            throw new InvalidQueryException("limit", $"limit must be a whole number from 1 to {max}; got '{text}'.");
+            throw new InvalidQueryException(parameter, $"{parameter} must be a whole number from 1 to {max}; got '{text}'.");
         }
         if (limit > max)
         {
             return clampToMax
                 ? max
-                : throw new InvalidQueryException("limit", $"limit must be a whole number from 1 to {max}; got '{text}'.");
+                : throw new InvalidQueryException(parameter, $"{parameter} must be a whole number from 1 to {max}; got '{text}'.");
         }
         return limit;
     }
 
-    public static int ParseOffset(string? text)
+    public static int ParseOffset(string? text, string parameter = "offset")
     {
         if (text is null)
         {
@@ -35,7 +35,7 @@ public static class QueryValues
         }
         return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var offset)
             ? offset
-            : throw new InvalidQueryException("offset", $"offset must be a whole number of 0 or more; got '{text}'.");
+            : throw new InvalidQueryException(parameter, $"{parameter} must be a whole number of 0 or more; got '{text}'.");
     }
 
     /// <summary>Four numbers (or six, of which the heights are ignored), as written; no axis swapping here.</summary>
@@ -77,6 +77,18 @@ public static class QueryValues
         return crs is not null && OutputCrs.IsSupported(crs.Srid)
             ? crs
             : throw new InvalidQueryException(parameter, $"Unsupported {parameter} '{text}'. Supported: {OutputCrs.SupportedList}.");
+    }
+
+    /// <summary>Refuses a query parameter the endpoint does not read, naming those it does.</summary>
+    public static void RejectUnknown(IQueryCollection q, IReadOnlyCollection<string> allowed)
+    {
+        foreach (var name in q.Keys)
+        {
+            if (!allowed.Contains(name))
+            {
+                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
+            }
+        }
     }
 
     public static IReadOnlyList<string> ParsePropertyList(Layer layer, string text)

@@ -20,15 +20,15 @@ public static class OgcApi
 {
     public const string Root = "/ogc";
 
+    public static readonly string StorageCrs = new CrsReference(3006, CrsForm.HttpUri).Uri;
+
+    /// <summary>Every output CRS, by its OGC URI: CRS84 (the default) first, then the storage CRS, then the rest.</summary>
     public static readonly IReadOnlyList<string> CrsList =
     [
         CrsReference.Crs84Uri,
-        "http://www.opengis.net/def/crs/EPSG/0/3006",
-        "http://www.opengis.net/def/crs/EPSG/0/4326",
-        "http://www.opengis.net/def/crs/EPSG/0/3857",
+        StorageCrs,
+        .. OutputCrs.SupportedSrids.Select(srid => new CrsReference(srid, CrsForm.HttpUri).Uri).Where(uri => uri != StorageCrs),
     ];
-
-    public const string StorageCrs = "http://www.opengis.net/def/crs/EPSG/0/3006";
 
     private static readonly string[] GetHead = [HttpMethods.Get, HttpMethods.Head];
 
@@ -85,39 +85,34 @@ public static class OgcApi
             ["conformsTo"] = new JsonArray(OgcConformance.Classes.Select(c => (JsonNode)c).ToArray()),
         }, OgcHtml.Conformance);
 
-    private static async Task<IResult> ApiDocument(HttpRequest request, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct)
+    private static async Task<IResult> ApiDocument(
+        HttpRequest request, LayerCatalog catalog, ResponseCache cache, IOptions<SpatialRegionOptions> options, CancellationToken ct)
     {
         var layers = await catalog.AllAsync(ct);
-        try
-        {
-            var format = OgcNegotiation.Choose(request);
-            var document = OgcOpenApi.Build(Base(request), layers, options.Value);
-            return format == OgcFormat.Html
-                ? OgcDocumentResult.Html(OgcHtml.ApiDocument(document))
-                : OgcDocumentResult.Json(document, OgcMediaTypes.OpenApi);
-        }
-        catch (InvalidQueryException e)
-        {
-            return OgcException.InvalidParameter(e);
-        }
+        return RespondFromRegistry(request, layers, cache, _ => Task.FromResult(OgcOpenApi.Build(Base(request), layers, options.Value)),
+            (document, _) => OgcHtml.ApiDocument(document), OgcMediaTypes.OpenApi);
     }
 
-    private static async Task<IResult> Collections(HttpRequest request, LayerCatalog catalog, TemporalExtents temporal, CancellationToken ct)
+    private static async Task<IResult> Collections(
+        HttpRequest request, LayerCatalog catalog, TemporalExtents temporal, ResponseCache cache, CancellationToken ct)
     {
         var layers = await catalog.AllAsync(ct);
-        var described = new List<JsonNode>();
-        foreach (var layer in layers)
+        return RespondFromRegistry(request, layers, cache, async token =>
         {
-            described.Add(await DescribeAsync(request, layer, temporal, ct));
-        }
-        return Respond(request, () => new JsonObject
-        {
-            ["links"] = new JsonArray(
-                Link("self", Base(request) + "/collections", OgcMediaTypes.Json, "This document"),
-                Link("alternate", Base(request) + "/collections?f=html", OgcMediaTypes.Html, "This document as HTML")),
-            ["crs"] = new JsonArray(CrsList.Select(c => (JsonNode)c).ToArray()),
-            ["collections"] = new JsonArray(described.ToArray()),
-        }, OgcHtml.Collections);
+            var described = new List<JsonNode>();
+            foreach (var layer in layers)
+            {
+                described.Add(await DescribeAsync(request, layer, temporal, token));
+            }
+            return new JsonObject
+            {
+                ["links"] = new JsonArray(
+                    Link("self", Base(request) + "/collections", OgcMediaTypes.Json, "This document"),
+                    Link("alternate", Base(request) + "/collections?f=html", OgcMediaTypes.Html, "This document as HTML")),
+                ["crs"] = new JsonArray(CrsList.Select(c => (JsonNode)c).ToArray()),
+                ["collections"] = new JsonArray(described.ToArray()),
+            };
+        }, OgcHtml.Collections, OgcMediaTypes.Json);
     }
 
     private static async Task<IResult> Collection(string collectionId, HttpRequest request, LayerCatalog catalog, TemporalExtents temporal, CancellationToken ct)
@@ -195,11 +190,9 @@ public static class OgcApi
             ["Content-Crs"] = $"<{ContentCrs(request)}>",
             ["Vary"] = "Accept",
         };
-        if (format == OgcFormat.Html)
-        {
-            return new OgcHtmlItemsResult(layer, query, Base(request), headers);
-        }
-        return new FeatureCollectionResult(layer, query, new OgcEnvelope(request, layer, query), OgcMediaTypes.GeoJson, headers, "geojson");
+        return format == OgcFormat.Html
+            ? new FeatureCollectionResult(layer, query with { WithGeometry = false }, new OgcHtmlItemsFormat(request, layer, query), headers, "html")
+            : new FeatureCollectionResult(layer, query, new OgcEnvelope(request, layer, query), OgcMediaTypes.GeoJson, headers, "geojson");
     }
 
     private static async Task<IResult> Feature(
@@ -214,7 +207,7 @@ public static class OgcApi
         IReadOnlyList<string>? properties;
         try
         {
-            RejectUnknown(request.Query, ["f", "crs", "properties"]);
+            QueryValues.RejectUnknown(request.Query, ["f", "crs", "properties"]);
             format = OgcNegotiation.Choose(request);
             output = OgcItemsQuery.OutputFor(OgcItemsQuery.First(request.Query, "crs") is { } c ? QueryValues.ParseSupportedCrs(c, "crs") : CrsReference.Crs84);
             properties = OgcItemsQuery.First(request.Query, "properties") is { } p ? QueryValues.ParsePropertyList(layer, p) : null;
@@ -244,33 +237,22 @@ public static class OgcApi
         if (format == OgcFormat.Html)
         {
             return new OgcDocumentResult(System.Text.Encoding.UTF8.GetBytes(OgcHtml.Feature(layer, f.Id, f.Properties, f.Geometry, Base(request))),
-                "text/html; charset=utf-8", headers);
+                OgcMediaTypes.HtmlPage, headers);
         }
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
-        using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true }))
+        var body = new MemoryStream();
+        using (var writer = new FeatureCollectionWriter(chunk => body.WriteAsync(chunk)))
         {
-            json.WriteStartObject();
-            json.WriteString("type"u8, "Feature"u8);
-            json.WriteString("id"u8, f.Id);
-            json.WritePropertyName("geometry"u8);
-            if (f.Geometry is null)
+            writer.WriteFeature(f.Id, f.Properties, f.Geometry, json =>
             {
-                json.WriteNullValue();
-            }
-            else
-            {
-                json.WriteRawValue(f.Geometry, skipInputValidation: true);
-            }
-            json.WritePropertyName("properties"u8);
-            json.WriteRawValue(f.Properties, skipInputValidation: true);
-            json.WriteStartArray("links"u8);
-            WriteLink(json, "self", self, OgcMediaTypes.GeoJson, "This feature");
-            WriteLink(json, "alternate", self + "?f=html", OgcMediaTypes.Html, "This feature as HTML");
-            WriteLink(json, "collection", $"{Base(request)}/collections/{layer.Id}", OgcMediaTypes.Json, layer.Title);
-            json.WriteEndArray();
-            json.WriteEndObject();
+                json.WriteStartArray("links"u8);
+                WriteLink(json, "self", self, OgcMediaTypes.GeoJson, "This feature");
+                WriteLink(json, "alternate", self + "?f=html", OgcMediaTypes.Html, "This feature as HTML");
+                WriteLink(json, "collection", $"{Base(request)}/collections/{layer.Id}", OgcMediaTypes.Json, layer.Title);
+                json.WriteEndArray();
+            });
+            await writer.FlushAsync();
         }
-        return new OgcDocumentResult(buffer.WrittenSpan.ToArray(), OgcMediaTypes.GeoJson, headers);
+        return new OgcDocumentResult(body.ToArray(), OgcMediaTypes.GeoJson, headers);
     }
 
     /// <summary>One collection's metadata; the same object in /collections and /collections/{id}.</summary>
@@ -337,15 +319,36 @@ public static class OgcApi
         }
     }
 
-    private static void RejectUnknown(IQueryCollection q, string[] allowed)
+    /// <summary>
+    /// A document that grows with the registry (/api, /collections): built once per state of the registry, base
+    /// URL and format, then answered from the response cache (compressed too) and revalidated by the registry's
+    /// ETag, so that neither a client polling it nor one revalidating it makes the service build it again.
+    /// </summary>
+    private static IResult RespondFromRegistry(
+        HttpRequest request, IReadOnlyCollection<Layer> layers, ResponseCache cache, Func<CancellationToken, Task<JsonObject>> body,
+        Func<JsonObject, string, string> html, string contentType)
     {
-        foreach (var name in q.Keys)
+        OgcFormat format;
+        try
         {
-            if (!allowed.Contains(name))
-            {
-                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
-            }
+            format = OgcNegotiation.Choose(request);
         }
+        catch (InvalidQueryException e)
+        {
+            return OgcException.InvalidParameter(e);
+        }
+        var etag = HttpCaching.ETagForCatalogue(layers, format == OgcFormat.Html ? "html" : "json");
+        var baseUrl = Base(request);
+        ContentCoding.AddVary(request.HttpContext.Response, "Accept");
+        return new CachedBodyResult(etag, format == OgcFormat.Html ? OgcMediaTypes.HtmlPage : contentType,
+            $"ogc|{etag}|{baseUrl}{request.Path}", cache, async (stream, ct) =>
+            {
+                var document = await body(ct);
+                var bytes = format == OgcFormat.Html
+                    ? System.Text.Encoding.UTF8.GetBytes(html(document, baseUrl))
+                    : JsonSerializer.SerializeToUtf8Bytes(document, OgcDocumentResult.Readable);
+                await stream.WriteAsync(bytes, ct);
+            });
     }
 
     private static string ContentCrs(HttpRequest request) =>
@@ -407,11 +410,11 @@ public static class OgcApi
         }
     }
 
-    /// <summary>The first and last instant of a temporal layer, per layer version (a layer's data never changes
-    /// without a new version).</summary>
+    /// <summary>The first and last instant of a temporal layer, for its current version only (a layer's data never
+    /// changes without a new version), so that a layer refreshed every night keeps one entry, not one per night.</summary>
     public sealed class TemporalExtents(NpgsqlDataSource dataSource)
     {
-        private readonly ConcurrentDictionary<(string, long), (string? From, string? Until)> _extents = new();
+        private readonly ConcurrentDictionary<string, (long Version, string? From, string? Until)> _extents = new(StringComparer.Ordinal);
 
         public async Task<(string? From, string? Until)?> GetAsync(Layer layer, CancellationToken ct)
         {
@@ -419,9 +422,9 @@ public static class OgcApi
             {
                 return null;
             }
-            if (_extents.TryGetValue((layer.Id, layer.Version), out var known))
+            if (_extents.TryGetValue(layer.Id, out var known) && known.Version == layer.Version)
             {
-                return known;
+                return (known.From, known.Until);
             }
             await using var cmd = dataSource.CreateCommand("""
                 SELECT to_char(min(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(max(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
@@ -431,9 +434,9 @@ public static class OgcApi
             cmd.Parameters.Add(new NpgsqlParameter { Value = property });
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            var extent = (reader.IsDBNull(0) ? null : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1));
-            _extents[(layer.Id, layer.Version)] = extent;
-            return extent;
+            var extent = (layer.Version, From: reader.IsDBNull(0) ? null : reader.GetString(0), Until: reader.IsDBNull(1) ? null : reader.GetString(1));
+            _extents[layer.Id] = extent;
+            return (extent.From, extent.Until);
         }
     }
 }

@@ -17,7 +17,10 @@ public static class OgcHtml
 
     private static string E(string? s) => Html.Encode(s ?? "");
 
-    public static string Page(string title, string baseUrl, string body) => $"""
+    public static string Page(string title, string baseUrl, string body) => PageStart(title, baseUrl) + body + PageEnd;
+
+    /// <summary>A page up to its body, for pages written in parts.</summary>
+    public static string PageStart(string title, string baseUrl) => $"""
         <!DOCTYPE html>
         <html lang="en"><head><meta charset="utf-8"><title>{E(title)}</title>
         <meta name="viewport" content="width=device-width, initial-scale=1">
@@ -27,9 +30,10 @@ public static class OgcHtml
         <body><nav><a href="{E(baseUrl)}?f=html">Home</a><a href="{E(baseUrl)}/collections?f=html">Collections</a>
         <a href="{E(baseUrl)}/conformance?f=html">Conformance</a><a href="{E(baseUrl)}/api?f=html">API</a></nav>
         <h1>{E(title)}</h1>
-        {body}
-        </body></html>
+
         """;
+
+    public const string PageEnd = "\n</body></html>";
 
     public static string LandingPage(JsonObject landing, string baseUrl) =>
         Page(landing["title"]!.GetValue<string>(), baseUrl, $"<p>{E(landing["description"]?.GetValue<string>())}</p>" + Links(landing));
@@ -128,72 +132,70 @@ public static class OgcHtml
     };
 }
 
-/// <summary>A page of features as an HTML table, written row by row from the same query as the GeoJSON.</summary>
-public sealed class OgcHtmlItemsResult(Layer layer, FeatureQuery query, string baseUrl, IReadOnlyDictionary<string, string> headers) : IResult
+/// <summary>A page of features as an HTML table, from the same query as the GeoJSON without its geometry (the
+/// table does not show it). Written through the shared feature collection result, which gives it its ETag,
+/// compression and cache; rows go out in chunks as they arrive.</summary>
+public sealed class OgcHtmlItemsFormat(HttpRequest request, Layer layer, FeatureQuery query) : IFeatureCollectionFormat
 {
+    private const int ChunkChars = FeatureCollectionWriter.ChunkBytes / 2;
+
     private static string E(string? s) => OgcHtml.Html.Encode(s ?? "");
 
-    public async Task ExecuteAsync(HttpContext context)
+    public string ContentType => OgcMediaTypes.HtmlPage;
+
+    public async Task WriteAsync(FeaturePage page, Func<ReadOnlyMemory<byte>, ValueTask> sink, CancellationToken ct)
     {
-        var response = context.Response;
-        var etag = HttpCaching.ETagFor(layer, "html");
-        if (HttpCaching.IsNotModified(context.Request, etag))
-        {
-            HttpCaching.WriteNotModified(response, etag);
-            return;
-        }
-        var ct = context.RequestAborted;
-        await using var page = await context.RequestServices.GetRequiredService<FeatureStore>().OpenPageAsync(layer, query, ct);
-        response.StatusCode = StatusCodes.Status200OK;
-        response.ContentType = "text/html; charset=utf-8";
-        response.Headers.ETag = etag;
-        response.Headers.CacheControl = HttpCaching.CacheControl;
-        foreach (var (name, value) in headers)
-        {
-            response.Headers[name] = value;
-        }
-        if (HttpMethods.IsHead(context.Request.Method))
-        {
-            return;
-        }
-        var names = query.Properties ?? layer.Properties.Select(p => p.Name).ToList();
-        var table = new StringBuilder();
-        table.Append("<table><tr><th>id</th>");
-        foreach (var n in names)
-        {
-            table.Append("<th>").Append(E(n)).Append("</th>");
-        }
-        table.Append("</tr>");
-        var returned = 0;
-        var itemsUrl = $"{baseUrl}/collections/{Uri.EscapeDataString(layer.Id)}/items";
-        while (await page.Reader.ReadAsync(ct))
-        {
-            returned++;
-            var id = page.Reader.GetString(0);
-            using var properties = JsonDocument.Parse(page.Reader.GetString(1));
-            table.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"{E(itemsUrl)}/{E(Uri.EscapeDataString(id))}?f=html\">{E(id)}</a></td>");
-            foreach (var n in names)
-            {
-                table.Append("<td>").Append(properties.RootElement.TryGetProperty(n, out var v) ? E(OgcHtml.Cell(v)) : "").Append("</td>");
-            }
-            table.Append("</tr>");
-        }
-        table.Append("</table>");
-        var request = context.Request;
-        var navigation = new StringBuilder("<p>");
-        navigation.Append(CultureInfo.InvariantCulture, $"Features {(returned == 0 ? 0 : query.Offset + 1)}–{query.Offset + returned} of {page.NumberMatched}. ");
+        var matched = page.NumberMatched;
+        // The count and the page come from one batch, so the rows that follow are exactly these.
+        var returned = (int)Math.Clamp(matched - query.Offset, 0, query.Limit);
+        var html = new StringBuilder(OgcHtml.PageStart($"{layer.Title}: features", OgcApi.Base(request)));
+        html.Append(CultureInfo.InvariantCulture, $"<p>Features {(returned == 0 ? 0 : query.Offset + 1)}–{query.Offset + returned} of {matched}. ");
         if (query.Offset > 0)
         {
-            var previous = Math.Max(0, query.Offset - query.Limit).ToString(CultureInfo.InvariantCulture);
-            navigation.Append(CultureInfo.InvariantCulture, $"<a rel=\"prev\" href=\"{E(RequestUrls.WithQuery(request, new Dictionary<string, string?> { ["offset"] = previous, ["f"] = "html" }))}\">Previous</a> ");
+            html.Append(CultureInfo.InvariantCulture, $"<a rel=\"prev\" href=\"{E(PageUrl(Math.Max(0, query.Offset - query.Limit)))}\">Previous</a> ");
         }
-        if (query.Offset + returned < page.NumberMatched)
+        if (query.Offset + returned < matched)
         {
-            var next = (query.Offset + returned).ToString(CultureInfo.InvariantCulture);
-            navigation.Append(CultureInfo.InvariantCulture, $"<a rel=\"next\" href=\"{E(RequestUrls.WithQuery(request, new Dictionary<string, string?> { ["offset"] = next, ["f"] = "html" }))}\">Next</a> ");
+            html.Append(CultureInfo.InvariantCulture, $"<a rel=\"next\" href=\"{E(PageUrl(query.Offset + returned))}\">Next</a> ");
         }
-        navigation.Append(CultureInfo.InvariantCulture, $"<a href=\"{E(RequestUrls.WithQuery(request, new Dictionary<string, string?> { ["f"] = "json" }))}\">GeoJSON</a></p>");
-        var html = OgcHtml.Page($"{layer.Title}: features", baseUrl, navigation.ToString() + table);
-        await response.WriteAsync(html, ct);
+        html.Append(CultureInfo.InvariantCulture, $"<a href=\"{E(RequestUrls.WithQuery(request, new Dictionary<string, string?> { ["f"] = "json" }, OgcItemsQuery.Parameters))}\">GeoJSON</a></p>");
+
+        var names = query.Properties ?? layer.Properties.Select(p => p.Name).ToList();
+        html.Append("<table><tr><th>id</th>");
+        foreach (var n in names)
+        {
+            html.Append("<th>").Append(E(n)).Append("</th>");
+        }
+        html.Append("</tr>");
+        var itemsUrl = E($"{OgcApi.Base(request)}/collections/{Uri.EscapeDataString(layer.Id)}/items");
+        while (await page.Reader.ReadAsync(ct))
+        {
+            var id = page.Reader.GetString(0);
+            using var properties = JsonDocument.Parse(page.Reader.GetString(1));
+            html.Append(CultureInfo.InvariantCulture, $"<tr><td><a href=\"{itemsUrl}/{E(Uri.EscapeDataString(id))}?f=html\">{E(id)}</a></td>");
+            foreach (var n in names)
+            {
+                html.Append("<td>").Append(properties.RootElement.TryGetProperty(n, out var v) ? E(OgcHtml.Cell(v)) : "").Append("</td>");
+            }
+            html.Append("</tr>");
+            if (html.Length >= ChunkChars)
+            {
+                await FlushAsync(html, sink);
+            }
+        }
+        html.Append("</table>").Append(OgcHtml.PageEnd);
+        await FlushAsync(html, sink);
+    }
+
+    private string PageUrl(int offset) => RequestUrls.WithQuery(request, new Dictionary<string, string?>
+    {
+        ["offset"] = offset.ToString(CultureInfo.InvariantCulture),
+        ["f"] = "html",
+    }, OgcItemsQuery.Parameters);
+
+    private static async ValueTask FlushAsync(StringBuilder html, Func<ReadOnlyMemory<byte>, ValueTask> sink)
+    {
+        await sink(Encoding.UTF8.GetBytes(html.ToString()));
+        html.Clear();
     }
 }

@@ -32,22 +32,10 @@ public static class OgcOpenApi
         // queryables-query-parameters); QGIS looks for exactly these.
         foreach (var layer in layers)
         {
-            var parameters = new JsonArray(ItemsParameters().ToArray());
-            foreach (var p in layer.Properties)
-            {
-                parameters.Add(new JsonObject
-                {
-                    ["name"] = p.Name,
-                    ["in"] = "query",
-                    ["description"] = $"Features whose '{p.Name}' equals this value (repeat for any of several).",
-                    ["required"] = false,
-                    ["style"] = "form",
-                    ["explode"] = false,
-                    ["schema"] = new JsonObject { ["type"] = p.Type },
-                });
-            }
+            var queryables = layer.Properties.Select(p => (JsonNode)Query(p.Name,
+                $"Features whose '{p.Name}' equals this value (repeat for any of several).", new JsonObject { ["type"] = p.Type }));
             paths[$"/collections/{layer.Id}/items"] = Get($"Features of {layer.Title}", "items-" + layer.Id,
-                parameters.Select(n => n!.DeepClone()).ToArray(), FeaturesResponse(), notFound: false, badRequest: true);
+                [.. ItemsParameters(), .. queryables], FeaturesResponse(), notFound: false, badRequest: true);
         }
 
         return new JsonObject
@@ -82,21 +70,22 @@ public static class OgcOpenApi
         };
     }
 
-    private static IEnumerable<JsonNode> ItemsParameters() =>
-        new[] { "limit", "offset", "bbox", "bbox-crs", "crs", "datetime", "properties", "sortby", "filter", "filter-lang", "filter-crs", "f" }.Select(Ref);
+    /// <summary>References to the parameters the items handler reads (<see cref="OgcItemsQuery.Parameters"/>).</summary>
+    private static IEnumerable<JsonNode> ItemsParameters() => OgcItemsQuery.Parameters.Select(Ref);
+
+    private static JsonObject Query(string name, string description, JsonObject schema) => new()
+    {
+        ["name"] = name,
+        ["in"] = "query",
+        ["description"] = description,
+        ["required"] = false,
+        ["style"] = "form",
+        ["explode"] = false,
+        ["schema"] = schema,
+    };
 
     private static JsonObject Parameters(SpatialRegionOptions options)
     {
-        static JsonObject Query(string name, string description, JsonObject schema, bool explode = false) => new()
-        {
-            ["name"] = name,
-            ["in"] = "query",
-            ["description"] = description,
-            ["required"] = false,
-            ["style"] = "form",
-            ["explode"] = explode,
-            ["schema"] = schema,
-        };
         static JsonObject Path(string name, string description) => new()
         {
             ["name"] = name,
@@ -182,25 +171,10 @@ public static class OgcOpenApi
         },
     };
 
-    private static JsonObject FeaturesResponse() => new()
-    {
-        ["description"] = "A GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp and next/prev links.",
-        ["content"] = new JsonObject
-        {
-            [OgcMediaTypes.GeoJson] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "object" } },
-            [OgcMediaTypes.Html] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "string" } },
-        },
-    };
+    private static JsonObject FeaturesResponse() =>
+        JsonResponse("A GeoJSON FeatureCollection with numberMatched, numberReturned, timeStamp and next/prev links.", OgcMediaTypes.GeoJson);
 
-    private static JsonObject FeatureResponse() => new()
-    {
-        ["description"] = "A GeoJSON Feature.",
-        ["content"] = new JsonObject
-        {
-            [OgcMediaTypes.GeoJson] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "object" } },
-            [OgcMediaTypes.Html] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "string" } },
-        },
-    };
+    private static JsonObject FeatureResponse() => JsonResponse("A GeoJSON Feature.", OgcMediaTypes.GeoJson);
 
     private static JsonObject ErrorResponse(string description) => new()
     {

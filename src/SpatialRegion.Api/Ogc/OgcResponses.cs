@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using Microsoft.Net.Http.Headers;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
 
@@ -19,6 +18,7 @@ public static class OgcMediaTypes
     public const string GeoJson = "application/geo+json";
     public const string Json = "application/json";
     public const string Html = "text/html";
+    public const string HtmlPage = "text/html; charset=utf-8";
     public const string OpenApi = "application/vnd.oai.openapi+json;version=3.0";
     public const string JsonSchema = "application/schema+json";
 }
@@ -29,10 +29,6 @@ public sealed class OgcException(int status, string code, string description) : 
     public static OgcException InvalidParameter(InvalidQueryException e) => new(400, "InvalidParameterValue", e.Message);
 
     public static OgcException NotFound(string description) => new(404, "NotFound", description);
-
-    public int Status => status;
-
-    public string Code => code;
 
     public Task ExecuteAsync(HttpContext context)
     {
@@ -59,7 +55,7 @@ public sealed class OgcDocumentResult(byte[] body, string contentType, IReadOnly
     // JSON for JSON clients: names such as Östersund and characters like ' and + stay as they are.
     internal static readonly JsonSerializerOptions Readable = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    public static OgcDocumentResult Html(string html) => new(Encoding.UTF8.GetBytes(html), "text/html; charset=utf-8");
+    public static OgcDocumentResult Html(string html) => new(Encoding.UTF8.GetBytes(html), OgcMediaTypes.HtmlPage);
 
     public Task ExecuteAsync(HttpContext context)
     {
@@ -68,7 +64,7 @@ public sealed class OgcDocumentResult(byte[] body, string contentType, IReadOnly
             ? given
             : $"W/\"{Convert.ToHexStringLower(SHA256.HashData(body).AsSpan(0, 12))}\"";
         response.Headers.ETag = etag;
-        response.Headers.CacheControl = Layers.HttpCaching.CacheControl;
+        response.Headers.CacheControl = HttpCaching.CacheControl;
         ContentCoding.AddVary(response, "Accept");
         if (headers is not null)
         {
@@ -77,8 +73,7 @@ public sealed class OgcDocumentResult(byte[] body, string contentType, IReadOnly
                 response.Headers[name] = value;
             }
         }
-        var inm = context.Request.GetTypedHeaders().IfNoneMatch;
-        if (inm.Count > 0 && inm.Any(t => t.Equals(EntityTagHeaderValue.Any) || t.Compare(EntityTagHeaderValue.Parse(etag), useStrongComparison: false)))
+        if (HttpCaching.IsNotModified(context.Request, etag))
         {
             response.StatusCode = StatusCodes.Status304NotModified;
             return Task.CompletedTask;
@@ -148,6 +143,8 @@ public static class OgcUrlForms
 {
     public const string OriginalLastSegmentItem = "ogc.original-last-segment";
 
+    private static readonly (string Suffix, OgcFormat Format)[] Suffixes = [(".geojson", OgcFormat.Json), (".json", OgcFormat.Json), (".html", OgcFormat.Html)];
+
     public static IApplicationBuilder UseOgcUrlForms(this IApplicationBuilder app) => app.Use((context, next) =>
     {
         var path = context.Request.Path.Value;
@@ -158,11 +155,11 @@ public static class OgcUrlForms
         var trimmed = path.Length > OgcApi.Root.Length ? path.TrimEnd('/') : path;
         var lastSlash = trimmed.LastIndexOf('/');
         var last = trimmed[(lastSlash + 1)..];
-        foreach (var (suffix, format) in new[] { (".geojson", OgcFormat.Json), (".json", OgcFormat.Json), (".html", OgcFormat.Html) })
+        foreach (var (suffix, format) in Suffixes)
         {
             if (last.Length > suffix.Length && last.EndsWith(suffix, StringComparison.OrdinalIgnoreCase))
             {
-                context.Items[SuffixFormat] = format;
+                context.Items[OgcNegotiation.SuffixFormatItem] = format;
                 context.Items[OriginalLastSegmentItem] = Uri.UnescapeDataString(last);
                 trimmed = trimmed[..^suffix.Length];
                 break;
@@ -171,6 +168,4 @@ public static class OgcUrlForms
         context.Request.Path = trimmed;
         return next(context);
     });
-
-    private const string SuffixFormat = OgcNegotiation.SuffixFormatItem;
 }

@@ -174,7 +174,7 @@ public sealed class FesFilterParser
         }
         if (TemporalOperators.Contains(name))
         {
-            throw WfsException.OptionNotSupported(Locator, $"Temporal operator fes:{name} is not supported: no feature type has a temporal property yet.");
+            throw WfsException.OptionNotSupported(Locator, $"Temporal operator fes:{name} is not supported (ImplementsTemporalFilter is FALSE); compare an ISO 8601 time property with fes:PropertyIsGreaterThan and the like instead.");
         }
         if (name == "Function")
         {

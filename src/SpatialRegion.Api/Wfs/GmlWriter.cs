@@ -122,7 +122,7 @@ public sealed class GmlWriter(Func<ReadOnlyMemory<byte>, ValueTask> sink)
 /// <summary>Writes one feature element from a GML row: the layout of the columns is fixed per request.</summary>
 public sealed class GmlFeatureRow
 {
-    private readonly string _idPrefix;
+    private readonly Layer _layer;
     private readonly byte[] _open;
     private readonly byte[] _close;
     private readonly (byte[] Open, byte[] Close)[] _properties;
@@ -132,8 +132,8 @@ public sealed class GmlFeatureRow
 
     public GmlFeatureRow(Layer layer, IReadOnlyList<LayerProperty> properties, WfsSrs srs)
     {
+        _layer = layer;
         var type = WfsNames.QualifiedTypeName(layer);
-        _idPrefix = layer.Id + ".";
         _open = Encoding.UTF8.GetBytes("<" + type + " gml:id=\"");
         _close = Encoding.UTF8.GetBytes("</" + type + ">");
         _properties = properties.Select(p =>
@@ -152,7 +152,7 @@ public sealed class GmlFeatureRow
 
     public int GeometryColumn => PropertyCount + 1;
 
-    public string GmlId(string fid) => System.Xml.XmlConvert.EncodeLocalName(_idPrefix + fid);
+    public string GmlId(string fid) => WfsNames.ResourceId(_layer, fid);
 
     /// <summary>The feature element; <paramref name="namespaces"/> is put on it when it is a document of its own.
     /// Columns are read asynchronously, in order: in sequential access a large geometry may still be on its way

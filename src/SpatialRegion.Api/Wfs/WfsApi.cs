@@ -103,9 +103,9 @@ public static class WfsApi
         return operation switch
         {
             "GetCapabilities" => Capabilities(context, reader, a.AcceptVersions, a.Sections),
-            "DescribeFeatureType" => DescribeFeatureType(reader, a.TypeNames, a.NamespaceOfPrefix, a.OutputFormat),
-            "ListStoredQueries" => Xml(w => WfsDocuments.ListStoredQueries(w, reader.Layers)),
-            "DescribeStoredQueries" => DescribeStoredQueries(reader, a.StoredQueryIds),
+            "DescribeFeatureType" => DescribeFeatureType(context, reader, a.TypeNames, a.NamespaceOfPrefix, a.OutputFormat),
+            "ListStoredQueries" => Document(context, reader, operation, w => WfsDocuments.ListStoredQueries(w, reader.Layers)),
+            "DescribeStoredQueries" => DescribeStoredQueries(context, reader, a.StoredQueryIds),
             "GetFeature" => Features(context, a.FeatureRequest(new WfsRequestParser(reader), false)),
             _ => Features(context, a.FeatureRequest(new WfsRequestParser(reader), true)),
         };
@@ -191,10 +191,11 @@ public static class WfsApi
             }
         }
         var endpoint = Endpoint(context.Request);
-        return Xml(w => WfsDocuments.Capabilities(w, reader.Layers, endpoint, reader.CountDefault, sections));
+        return Document(context, reader, "GetCapabilities|" + string.Join(',', WfsDocuments.Sections.Where(sections.Contains)),
+            w => WfsDocuments.Capabilities(w, reader.Layers, endpoint, reader.CountDefault, sections));
     }
 
-    private static IResult DescribeFeatureType(WfsQueryReader reader, string? typeNames, Func<string, string?> namespaceOfPrefix, string? outputFormat)
+    private static IResult DescribeFeatureType(HttpContext context, WfsQueryReader reader, string? typeNames, Func<string, string?> namespaceOfPrefix, string? outputFormat)
     {
         if (outputFormat is not null && WfsQueryReader.OutputFormat(outputFormat) != WfsOutputFormat.Gml32
             && !outputFormat.Trim().Equals("XMLSCHEMA", StringComparison.OrdinalIgnoreCase))
@@ -205,10 +206,11 @@ public static class WfsApi
             ? reader.Layers
             : WfsQueryReader.Unparenthesise(typeNames).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
                 .Select(t => reader.ResolveType(t, namespaceOfPrefix, "TYPENAMES")).Distinct().ToList();
-        return Xml(w => WfsDocuments.Schema(w, layers), "application/xml; subtype=gml/3.2; charset=utf-8");
+        return Document(context, reader, "DescribeFeatureType|" + string.Join(',', layers.Select(l => l.Id)),
+            w => WfsDocuments.Schema(w, layers), WfsFormats.Schema);
     }
 
-    private static IResult DescribeStoredQueries(WfsQueryReader reader, string? ids)
+    private static IResult DescribeStoredQueries(HttpContext context, WfsQueryReader reader, string? ids)
     {
         foreach (var id in ids?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries) ?? [])
         {
@@ -217,7 +219,7 @@ public static class WfsApi
                 throw WfsException.Invalid("STOREDQUERY_ID", $"There is no stored query '{id}'. ListStoredQueries lists them: {WfsNames.GetFeatureById}.");
             }
         }
-        return Xml(w => WfsDocuments.DescribeStoredQueries(w, reader.Layers));
+        return Document(context, reader, "DescribeStoredQueries", w => WfsDocuments.DescribeStoredQueries(w, reader.Layers));
     }
 
     private static IResult Features(HttpContext context, GetFeatureRequest request)
@@ -253,8 +255,20 @@ public static class WfsApi
 
     public static string Endpoint(HttpRequest request) => RequestUrls.Base(request) + Path;
 
-    private static IResult Xml(Action<XmlWriter> write, string contentType = WfsFormats.Xml) =>
-        Results.Text(WfsDocuments.Write(write), contentType);
+    /// <summary>
+    /// A document that depends on the registry and the request's arguments only (capabilities, schemas, stored
+    /// queries), <paramref name="arguments"/> spelling those arguments once parsed: built once per state of the
+    /// registry and endpoint, then answered from the response cache (compressed too) and revalidated by the
+    /// registry's ETag. QGIS asks for capabilities and schemas every time a project opens.
+    /// </summary>
+    private static CachedBodyResult Document(
+        HttpContext context, WfsQueryReader reader, string arguments, Action<XmlWriter> write, string contentType = WfsFormats.Xml)
+    {
+        var etag = HttpCaching.ETagForCatalogue(reader.Layers, "wfs");
+        return new CachedBodyResult(etag, contentType, $"wfs|{etag}|{Endpoint(context.Request)}|{arguments}",
+            context.RequestServices.GetRequiredService<ResponseCache>(),
+            (stream, ct) => stream.WriteAsync(WfsDocuments.Write(write), ct).AsTask());
+    }
 
     public static IResult Exception(WfsException e) =>
         Results.Text(WfsDocuments.Write(w => WfsDocuments.ExceptionReport(w, e)), WfsFormats.Xml, statusCode: e.Status);

@@ -213,7 +213,7 @@ public static class WfsDocuments
             {
                 w.WriteElementString("wfs", "Abstract", WfsNames.Wfs, layer.Description);
             }
-            w.WriteElementString("wfs", "DefaultCRS", WfsNames.Wfs, WfsSrs.DefaultName);
+            w.WriteElementString("wfs", "DefaultCRS", WfsNames.Wfs, WfsSrs.Default.Name);
             foreach (var other in WfsSrs.OtherNames)
             {
                 w.WriteElementString("wfs", "OtherCRS", WfsNames.Wfs, other);

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Xml;
 using System.Xml.Linq;
@@ -19,11 +18,12 @@ public enum WfsOutputFormat
 /// <summary>The srsName of a query: its CRS, and the name written back in srsName, spelled as the client spelled it.</summary>
 public sealed record WfsSrs(CrsReference Crs, string Name)
 {
-    public const string DefaultName = "urn:ogc:def:crs:EPSG::3006";
+    /// <summary>The storage CRS, named by URN: northing, easting, as QGIS and GDAL expect of a WFS 2.0 default.</summary>
+    public static WfsSrs Default { get; } = new(new CrsReference(3006, CrsForm.Urn), new CrsReference(3006, CrsForm.Urn).Urn);
 
-    public static WfsSrs Default { get; } = new(new CrsReference(3006, CrsForm.Urn), DefaultName);
-
-    public static IReadOnlyList<string> OtherNames { get; } = ["urn:ogc:def:crs:EPSG::4326", "urn:ogc:def:crs:EPSG::3857"];
+    /// <summary>The other output CRSs, by URN.</summary>
+    public static IReadOnlyList<string> OtherNames { get; } =
+        OutputCrs.SupportedSrids.Where(srid => srid != Default.Crs.Srid).Select(srid => new CrsReference(srid, CrsForm.Urn).Urn).ToList();
 
     /// <summary>GML coordinates in the axis order of the srsName form.</summary>
     public GeometryOutput Gml => new(Crs.Srid, WfsAxisOrder.IsNorthingFirst(Crs), OutputCrs.Decimals(Crs.Srid));
@@ -126,7 +126,7 @@ public sealed partial class WfsQueryReader(IReadOnlyCollection<Layer> layers, Sp
         var crs = CrsReference.Parse(text);
         return crs is not null && OutputCrs.IsSupported(crs.Srid)
             ? new WfsSrs(crs, text.Trim())
-            : throw WfsException.Invalid("SRSNAME", $"Unsupported SRSNAME '{text}'. Supported: {WfsSrs.DefaultName} (the default), {string.Join(", ", WfsSrs.OtherNames)}, in URN, http URI or EPSG:n form.");
+            : throw WfsException.Invalid("SRSNAME", $"Unsupported SRSNAME '{text}'. Supported: {WfsSrs.Default.Name} (the default), {string.Join(", ", WfsSrs.OtherNames)}, in URN, http URI or EPSG:n form.");
     }
 
     /// <summary>The selected properties (null: all) and whether the geometry is among them.</summary>
@@ -189,27 +189,13 @@ public sealed partial class WfsQueryReader(IReadOnlyCollection<Layer> layers, Sp
         _ => throw WfsException.Invalid("SORTBY", $"Sort order must be ASC or DESC; got '{text}'."),
     };
 
-    public int Count(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return CountDefault;
-        }
-        return int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var count) && count > 0
-            ? Math.Min(count, CountDefault)
-            : throw WfsException.Invalid("COUNT", $"COUNT must be a whole number of 1 or more; got '{text}'.");
-    }
+    /// <summary>COUNT (MAXFEATURES in WFS 1.x): more than <see cref="CountDefault"/> is served as that many.</summary>
+    public int Count(string? text) => QueryValues.ParseLimit(Given(text), CountDefault, CountDefault, clampToMax: true, "COUNT");
 
-    public static int StartIndex(string? text)
-    {
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return 0;
-        }
-        return int.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var start)
-            ? start
-            : throw WfsException.Invalid("STARTINDEX", $"STARTINDEX must be a whole number of 0 or more; got '{text}'.");
-    }
+    public static int StartIndex(string? text) => QueryValues.ParseOffset(Given(text), "STARTINDEX");
+
+    /// <summary>A KVP value or XML attribute as given, blank counting as absent.</summary>
+    private static string? Given(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();
 
     public static bool Hits(string? text) => text?.Trim().ToLowerInvariant() switch
     {
@@ -248,15 +234,7 @@ public sealed partial class WfsQueryReader(IReadOnlyCollection<Layer> layers, Sp
                 : throw WfsException.Invalid("BBOX", $"Unsupported CRS '{parts[^1]}' in BBOX. Supported: {OutputCrs.SupportedList}.");
             parts = parts[..^1];
         }
-        double[] n;
-        try
-        {
-            n = QueryValues.ParseBboxNumbers(string.Join(',', parts), "BBOX");
-        }
-        catch (InvalidQueryException e)
-        {
-            throw WfsException.Invalid("BBOX", e.Message);
-        }
+        var n = QueryValues.ParseBboxNumbers(string.Join(',', parts), "BBOX");
         var (minX, minY, maxX, maxY) = WfsAxisOrder.IsNorthingFirst(crs) ? (n[1], n[0], n[3], n[2]) : (n[0], n[1], n[2], n[3]);
         try
         {
@@ -340,4 +318,7 @@ public static class WfsFormats
     public const string GmlTextXml = "text/xml; subtype=gml/3.2";
     public const string Json = "application/json";
     public const string Xml = "application/xml; charset=utf-8";
+
+    /// <summary>DescribeFeatureType: an XML Schema of a GML 3.2 application schema.</summary>
+    public const string Schema = "application/xml; subtype=gml/3.2; charset=utf-8";
 }

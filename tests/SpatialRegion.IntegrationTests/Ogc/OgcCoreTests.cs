@@ -300,7 +300,8 @@ public sealed class OgcCoreTests(PostgisFixture db)
     [Fact]
     public async Task Etags_revalidate_to_304_and_html_and_geojson_have_different_etags()
     {
-        foreach (var url in new[] { "/ogc/collections/municipalities/items?limit=2", "/ogc/collections/municipalities/items/2380", "/ogc/collections", "/ogc/api" })
+        foreach (var url in new[] { "/ogc/collections/municipalities/items?limit=2", "/ogc/collections/municipalities/items?limit=2&f=html",
+            "/ogc/collections/municipalities/items/2380", "/ogc/collections", "/ogc/api" })
         {
             using var first = await _client.GetAsync(url, TestContext.Current.CancellationToken);
             var etag = first.Headers.ETag!;
@@ -320,6 +321,33 @@ public sealed class OgcCoreTests(PostgisFixture db)
     }
 
     [Fact]
+    public async Task Documents_built_from_the_registry_follow_every_change_to_it()
+    {
+        const string id = "test-ogc-registry";
+        async Task<(bool Listed, bool InApi, string ETag)> Read()
+        {
+            using var response = await _client.GetAsync("/ogc/collections", TestContext.Current.CancellationToken);
+            var collections = JsonNode.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken))!;
+            var api = await _client.GetJsonAsync("/ogc/api");
+            return (collections["collections"]!.AsArray().Any(c => c!["id"]!.GetValue<string>() == id),
+                api["paths"]!.AsObject().ContainsKey($"/collections/{id}/items"), response.Headers.ETag!.Tag);
+        }
+
+        // The first read builds and caches the documents of this state; no change may be answered from that cache.
+        await Read();
+        var before = await Read();
+        await db.CreatePointLayerAsync(id);
+        var added = await Read();
+        await db.DeleteLayerAsync(id);
+        var removed = await Read();
+
+        Assert.Equal((false, false), (before.Listed, before.InApi));
+        Assert.Equal((true, true), (added.Listed, added.InApi));
+        Assert.Equal((false, false), (removed.Listed, removed.InApi));
+        Assert.DoesNotContain(added.ETag, new[] { before.ETag, removed.ETag });
+    }
+
+    [Fact]
     public async Task Gzip_and_brotli_are_served_to_clients_that_ask_and_never_to_others_even_from_the_cache()
     {
         const string url = "/ogc/collections/municipalities/items?LAN_KOD=23&properties=KOMMUNNAMN&limit=4";
@@ -334,6 +362,7 @@ public sealed class OgcCoreTests(PostgisFixture db)
         // Metadata and single features are compressed too.
         await Fetch("/ogc/collections", "br");
         await Fetch("/ogc/collections/municipalities/items/2380", "gzip");
+        await Fetch("/ogc/collections/municipalities/items?limit=2&f=html", "br");
         await Fetch("/api/layers/municipalities/features?limit=2", "gzip");
     }
 

@@ -71,6 +71,34 @@ public sealed class WfsCapabilitiesTests(PostgisFixture db)
     }
 
     [Fact]
+    public async Task Capabilities_and_schemas_follow_every_change_to_the_registry()
+    {
+        const string type = "sr:test-wfs-registry";
+        async Task<(bool Listed, bool Described, string ETag)> Read()
+        {
+            using var response = await _client.GetAsync("/wfs?SERVICE=WFS&REQUEST=GetCapabilities", TestContext.Current.CancellationToken);
+            var caps = XDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            var schema = await _client.GetXmlAsync(Base + "&REQUEST=DescribeFeatureType");
+            return (caps.Descendants(Ns.Wfs + "Name").Any(n => n.Value == type),
+                schema.Root.Elements(Ns.Xs + "element").Any(e => (string?)e.Attribute("name") == "test-wfs-registry"),
+                response.Headers.ETag!.Tag);
+        }
+
+        // The first read builds and caches the documents of this state; no change may be answered from that cache.
+        await Read();
+        var before = await Read();
+        await db.CreatePointLayerAsync("test-wfs-registry");
+        var added = await Read();
+        await db.DeleteLayerAsync("test-wfs-registry");
+        var removed = await Read();
+
+        Assert.Equal((false, false), (before.Listed, before.Described));
+        Assert.Equal((true, true), (added.Listed, added.Described));
+        Assert.Equal((false, false), (removed.Listed, removed.Described));
+        Assert.DoesNotContain(added.ETag, new[] { before.ETag, removed.ETag });
+    }
+
+    [Fact]
     public async Task Every_layer_is_a_feature_type_in_epsg_3006_with_a_wgs84_box_that_contains_all_its_data()
     {
         var caps = await _client.GetXmlAsync("/wfs?SERVICE=WFS&REQUEST=GetCapabilities");

@@ -78,6 +78,26 @@ public static class Cql2
             ["S_EQUALS"] = SpatialOperator.Equals,
         };
 
+    /// <summary>The comparison operators, spelled alike in CQL2 text and CQL2 JSON.</summary>
+    public static readonly IReadOnlyDictionary<string, ComparisonOperator> Comparisons =
+        new Dictionary<string, ComparisonOperator>(StringComparer.Ordinal)
+        {
+            ["="] = ComparisonOperator.Equal,
+            ["<>"] = ComparisonOperator.NotEqual,
+            ["<"] = ComparisonOperator.Less,
+            ["<="] = ComparisonOperator.LessOrEqual,
+            [">"] = ComparisonOperator.Greater,
+            [">="] = ComparisonOperator.GreaterOrEqual,
+        };
+
+    /// <summary>A LIKE pattern: a text literal, optionally inside CASEI.</summary>
+    public static bool IsTextPattern(ScalarExpression e) => e switch
+    {
+        Literal { Value: string } => true,
+        CaseInsensitive c => IsTextPattern(c.Operand),
+        _ => false,
+    };
+
     /// <summary>CQL2 DATE('yyyy-mm-dd').</summary>
     public static bool TryParseDate(string text, out DateOnly date) =>
         DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out date);

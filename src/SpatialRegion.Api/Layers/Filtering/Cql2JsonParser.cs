@@ -15,16 +15,6 @@ public sealed class Cql2JsonParser
 {
     private static readonly JsonSerializerOptions GeoJson = new() { Converters = { new GeoJsonConverterFactory() } };
 
-    private static readonly Dictionary<string, ComparisonOperator> Comparisons = new(StringComparer.Ordinal)
-    {
-        ["="] = ComparisonOperator.Equal,
-        ["<>"] = ComparisonOperator.NotEqual,
-        ["<"] = ComparisonOperator.Less,
-        ["<="] = ComparisonOperator.LessOrEqual,
-        [">"] = ComparisonOperator.Greater,
-        [">="] = ComparisonOperator.GreaterOrEqual,
-    };
-
     private readonly Cql2Settings _settings;
 
     private Cql2JsonParser(Cql2Settings settings) => _settings = settings;
@@ -74,7 +64,7 @@ public sealed class Cql2JsonParser
             case "like":
                 Count(args, 2, argsPath, op);
                 var pattern = Scalar(args[1], Item(argsPath, 1));
-                if (!IsTextPattern(pattern))
+                if (!Cql2.IsTextPattern(pattern))
                 {
                     throw Error(Item(argsPath, 1), "a LIKE pattern is a string, optionally inside casei");
                 }
@@ -95,7 +85,7 @@ public sealed class Cql2JsonParser
                 }
                 return new IsNullExpression(Scalar(args[0], Item(argsPath, 0)));
         }
-        if (Comparisons.TryGetValue(op, out var comparison))
+        if (Cql2.Comparisons.TryGetValue(op, out var comparison))
         {
             Count(args, 2, argsPath, op);
             return new Comparison(comparison, Scalar(args[0], Item(argsPath, 0)), Scalar(args[1], Item(argsPath, 1)));
@@ -107,13 +97,6 @@ public sealed class Cql2JsonParser
         }
         throw Error(path + ".op", $"unknown or unsupported operator \"{op}\"");
     }
-
-    private static bool IsTextPattern(ScalarExpression e) => e switch
-    {
-        Literal { Value: string } => true,
-        CaseInsensitive c => IsTextPattern(c.Operand),
-        _ => false,
-    };
 
     private ScalarExpression Scalar(JsonNode? node, string path)
     {

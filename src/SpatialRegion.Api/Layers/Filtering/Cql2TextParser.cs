@@ -12,6 +12,9 @@ namespace SpatialRegion.Api.Layers.Filtering;
 /// </summary>
 public sealed class Cql2TextParser
 {
+    // Two-character symbols first, so that "<=" is not read as "<" and "=".
+    private static readonly string[] Symbols = ["<>", "<=", ">=", "(", ")", ",", "=", "<", ">", "+", "-", "*", "/", "[", "]"];
+
     private readonly string _text;
     private readonly Cql2Settings _settings;
     private int _pos;
@@ -123,7 +126,7 @@ public sealed class Cql2TextParser
     private FilterExpression Predicate(ScalarExpression value, Token start)
     {
         var next = Peek();
-        if (next.Kind == TokenKind.Symbol && ComparisonOf(next.Text) is { } comparison)
+        if (next.Kind == TokenKind.Symbol && Cql2.Comparisons.TryGetValue(next.Text, out var comparison))
         {
             Next();
             var right = Scalar();
@@ -148,7 +151,7 @@ public sealed class Cql2TextParser
             Next();
             var patternToken = Peek();
             var pattern = Scalar();
-            if (!IsTextPattern(pattern))
+            if (!Cql2.IsTextPattern(pattern))
             {
                 throw Error(patternToken, "LIKE needs a text pattern in quotes, optionally inside CASEI()");
             }
@@ -210,13 +213,6 @@ public sealed class Cql2TextParser
         return negated ? new NotExpression(predicate) : predicate;
     }
 
-    private static bool IsTextPattern(ScalarExpression e) => e switch
-    {
-        Literal { Value: string } => true,
-        CaseInsensitive c => IsTextPattern(c.Operand),
-        _ => false,
-    };
-
     private void RejectGeometry(ScalarExpression e, Token at)
     {
         if (e is GeometryReference)
@@ -224,17 +220,6 @@ public sealed class Cql2TextParser
             throw Error(at, $"'{_settings.GeometryName}' is a geometry; compare it with the spatial functions S_INTERSECTS, S_WITHIN, ...");
         }
     }
-
-    private static ComparisonOperator? ComparisonOf(string symbol) => symbol switch
-    {
-        "=" => ComparisonOperator.Equal,
-        "<>" => ComparisonOperator.NotEqual,
-        "<" => ComparisonOperator.Less,
-        "<=" => ComparisonOperator.LessOrEqual,
-        ">" => ComparisonOperator.Greater,
-        ">=" => ComparisonOperator.GreaterOrEqual,
-        _ => null,
-    };
 
     private ScalarExpression Scalar()
     {
@@ -571,8 +556,7 @@ public sealed class Cql2TextParser
             }
             return new Token(TokenKind.Word, _text[start.._pos], start, _pos);
         }
-        string[] symbols = ["<>", "<=", ">=", "(", ")", ",", "=", "<", ">", "+", "-", "*", "/", "[", "]"];
-        foreach (var symbol in symbols)
+        foreach (var symbol in Symbols)
         {
             if (string.CompareOrdinal(_text, _pos, symbol, 0, symbol.Length) == 0)
             {
