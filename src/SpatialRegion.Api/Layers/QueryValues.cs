@@ -105,18 +105,6 @@ public static class QueryValues
         return names.Distinct(StringComparer.Ordinal).ToList();
     }
 
-    /// <summary>For requests that take no property filters: any parameter not in <paramref name="allowed"/> is refused by name.</summary>
-    public static void RejectUnknown(IQueryCollection q, IReadOnlyCollection<string> allowed)
-    {
-        foreach (var name in q.Keys)
-        {
-            if (!allowed.Contains(name))
-            {
-                throw new InvalidQueryException(name, $"Unknown query parameter '{name}'. Allowed here: {string.Join(", ", allowed)}.");
-            }
-        }
-    }
-
     /// <summary>Every parameter that is not one of the front-end's own is name=value on a property of the layer;
     /// anything else is an unknown parameter.</summary>
     public static List<PropertyEquals> ParsePropertyEqualities(Layer layer, IQueryCollection q, IReadOnlyCollection<string> reserved)
