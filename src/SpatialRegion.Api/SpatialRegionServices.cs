@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Scalar.AspNetCore;
@@ -68,7 +67,7 @@ public static class SpatialRegionServices
         builder.Services.AddOgcApi();
         builder.Services.AddProblemDetails();
         builder.Services.AddApiKeyAuthentication();
-        builder.Services.AddExceptionHandler<KnownExceptionHandler>();
+        builder.Services.AddExceptionHandler<ErrorAnswerHandler>();
         builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("postgis", tags: ["ready"]);
         builder.Services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
         {
@@ -82,7 +81,7 @@ public static class SpatialRegionServices
     public static WebApplication MapSpatialRegion(this WebApplication app)
     {
         app.UseExceptionHandler();
-        app.UseStatusCodePages();
+        app.UseStatusCodePages(ErrorAnswers.WriteStatusAsync);
         app.UseResponseCompression();
         // URL forms are normalised before routing chooses an endpoint.
         app.UseOgcUrlForms();
@@ -104,6 +103,7 @@ public static class SpatialRegionServices
         {
             Predicate = c => c.Tags.Contains("ready"),
             ResultStatusCodes = { [HealthStatus.Unhealthy] = StatusCodes.Status503ServiceUnavailable },
+            ResponseWriter = WriteReadiness,
         }).WithTags("Health").WithSummary("Readiness: PostGIS answers and the schema is migrated.");
 
         app.MapOpenApi("/openapi/{documentName}.json");
@@ -111,35 +111,15 @@ public static class SpatialRegionServices
         app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
-}
 
-/// <summary>Exceptions that are not the server's fault, or not a bug: a request the server refused while reading
-/// it (too large, malformed) keeps its 4xx; a database that cannot be reached is a 503, not a 500.</summary>
-internal sealed class KnownExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
-{
-    public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken cancellationToken)
+    /// <summary>The plain-text status as the default writer gives it, and a load balancer's hint for when to ask again.</summary>
+    private static Task WriteReadiness(HttpContext context, HealthReport report)
     {
-        if (context.Response.HasStarted)
+        if (report.Status == HealthStatus.Unhealthy)
         {
-            return false;
+            context.Response.Headers.RetryAfter = ErrorAnswers.RetryAfterSeconds;
         }
-        var (status, title, detail) = exception switch
-        {
-            BadHttpRequestException bad => (bad.StatusCode, "Bad request", bad.Message),
-            Npgsql.NpgsqlException { IsTransient: true } or TimeoutException =>
-                (StatusCodes.Status503ServiceUnavailable, "Database unavailable", "PostGIS did not answer; try again shortly."),
-            _ => (0, "", ""),
-        };
-        if (status == 0)
-        {
-            return false;
-        }
-        context.Response.StatusCode = status;
-        return await problems.TryWriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            Exception = exception,
-            ProblemDetails = { Status = status, Title = title, Detail = detail },
-        });
+        context.Response.ContentType = "text/plain";
+        return context.Response.WriteAsync(report.Status.ToString());
     }
 }

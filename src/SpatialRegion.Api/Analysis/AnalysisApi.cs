@@ -99,32 +99,21 @@ public static class AnalysisApi
         HttpContext context, AnalysisRunner runner, LayerCatalog catalog, AnalysisOptions options, PlanReader read)
     {
         var ct = context.RequestAborted;
-        try
+        AnalysisPlan plan;
+        using (var body = await RequestBody.ReadAsync(context.Request, options.MaxRequestBytes, ct))
         {
-            AnalysisPlan plan;
-            using (var body = await RequestBody.ReadAsync(context.Request, options.MaxRequestBytes, ct))
+            plan = await read(body.RootElement, catalog, options, ct);
+        }
+        if (plan.SaveAs is not null)
+        {
+            // Computing is open to everyone; keeping the result as a layer is writing data.
+            var authorization = await context.RequestServices.GetRequiredService<IAuthorizationService>()
+                .AuthorizeAsync(context.User, AuthPolicies.Editor);
+            if (!authorization.Succeeded)
             {
-                plan = await read(body.RootElement, catalog, options, ct);
+                return context.User.Identity?.IsAuthenticated == true ? TypedResults.Forbid() : TypedResults.Challenge();
             }
-            if (plan.SaveAs is not null)
-            {
-                // Computing is open to everyone; keeping the result as a layer is writing data.
-                var authorization = await context.RequestServices.GetRequiredService<IAuthorizationService>()
-                    .AuthorizeAsync(context.User, AuthPolicies.Editor);
-                if (!authorization.Succeeded)
-                {
-                    return context.User.Identity?.IsAuthenticated == true ? TypedResults.Forbid() : TypedResults.Challenge();
-                }
-            }
-            return await runner.RunAsync(plan, context.Request, ct);
         }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
-        catch (AnalysisException e)
-        {
-            return Problems.WithStatus(e.Status, e.Title, e.Message, e.Parameter);
-        }
+        return await runner.RunAsync(plan, context.Request, ct);
     }
 }

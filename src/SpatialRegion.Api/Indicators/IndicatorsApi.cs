@@ -166,17 +166,8 @@ public static class IndicatorsApi
         {
             return UnknownIndicator(indicatorId);
         }
-        T parameters;
-        try
-        {
-            QueryValues.RejectUnknown(request.Query, allowed);
-            parameters = parse(indicator, request);
-        }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
-        return await answer(indicator, parameters);
+        QueryValues.RejectUnknown(request.Query, allowed);
+        return await answer(indicator, parse(indicator, request));
     }
 
     public static ProblemHttpResult UnknownIndicator(string id) =>

@@ -49,15 +49,7 @@ public static class JobsApi
         {
             return UnknownJob(jobId);
         }
-        int count;
-        try
-        {
-            count = QueryValues.ParseLimit(limit, defaultValue: 20, max: 1000, clampToMax: false);
-        }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
+        var count = QueryValues.ParseLimit(limit, defaultValue: 20, max: 1000, clampToMax: false);
         return TypedResults.Ok(await store.ListAsync(jobId, count, ct));
     }
 

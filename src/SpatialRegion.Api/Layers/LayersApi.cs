@@ -97,23 +97,16 @@ public static class LayersApi
             return Problems.BadRequest("merge must be true or false.", "merge");
         }
         var existed = await catalog.FindAsync(layerId, ct) is not null;
-        try
+        var report = await importer.ImportAsync(new Import.LayerImportRequest(
+            layerId, "", q["key"].FirstOrDefault(), q["merge"] is { Count: > 0 } merge && bool.Parse(merge!),
+            q["title"].FirstOrDefault(), q["description"].FirstOrDefault(), q["source"].FirstOrDefault(), q["licence"].FirstOrDefault())
         {
-            var report = await importer.ImportAsync(new Import.LayerImportRequest(
-                layerId, "", q["key"].FirstOrDefault(), q["merge"] is { Count: > 0 } merge && bool.Parse(merge!),
-                q["title"].FirstOrDefault(), q["description"].FirstOrDefault(), q["source"].FirstOrDefault(), q["licence"].FirstOrDefault())
-            {
-                Content = request.Body,
-                FileName = "the request body",
-            }, progress: null, ct);
-            var body = new { report.LayerId, report.Read, report.Written, report.Repaired, report.Rejected, report.SourceSrid, report.GeometryType, report.Version };
-            var location = $"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(layerId)}";
-            return existed ? TypedResults.Ok(body) : TypedResults.Created(location, body);
-        }
-        catch (Import.ImportException e)
-        {
-            return Problems.BadRequest(e.Message);
-        }
+            Content = request.Body,
+            FileName = "the request body",
+        }, progress: null, ct);
+        var body = new { report.LayerId, report.Read, report.Written, report.Repaired, report.Rejected, report.SourceSrid, report.GeometryType, report.Version };
+        var location = $"{RequestUrls.Base(request)}/api/layers/{Uri.EscapeDataString(layerId)}";
+        return existed ? TypedResults.Ok(body) : TypedResults.Created(location, body);
     }
 
     private static async Task<IResult> DeleteLayer(string layerId, Import.LayerImporter importer, CancellationToken ct) =>
@@ -128,15 +121,7 @@ public static class LayersApi
         {
             return UnknownLayer(layerId);
         }
-        FeatureQuery query;
-        try
-        {
-            query = ParseFeatureQuery(layer, request.Query, options.Value);
-        }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
+        var query = ParseFeatureQuery(layer, request.Query, options.Value);
         return new FeatureCollectionResult(layer, query, new RestEnvelope(request, query), GeoJson, ContentCrsHeader(query.Output.Srid));
     }
 
@@ -148,18 +133,9 @@ public static class LayersApi
         {
             return UnknownLayer(layerId);
         }
-        GeometryOutput output;
-        IReadOnlyList<string>? properties;
-        try
-        {
-            QueryValues.RejectUnknown(request.Query, ["crs", "properties"]);
-            output = ParseOutput(request.Query["crs"]);
-            properties = request.Query["properties"] is { Count: > 0 } p ? QueryValues.ParsePropertyList(layer, p.ToString()) : null;
-        }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
+        QueryValues.RejectUnknown(request.Query, ["crs", "properties"]);
+        var output = ParseOutput(request.Query["crs"]);
+        var properties = request.Query["properties"] is { Count: > 0 } p ? QueryValues.ParsePropertyList(layer, p.ToString()) : null;
 
         var etag = HttpCaching.ETagFor(layer);
         if (HttpCaching.IsNotModified(request, etag))

@@ -36,7 +36,7 @@ public static class OgcApi
 
     public static RouteGroupBuilder MapOgcApi(this IEndpointRouteBuilder routes)
     {
-        var ogc = routes.MapGroup(Root).WithTags("OGC API - Features").ExcludeFromDescription();
+        var ogc = routes.MapGroup(Root).WithTags("OGC API - Features").ExcludeFromDescription().AnswersErrorsAs(ErrorFormat.Ogc);
         Map(ogc, "/", LandingPage);
         Map(ogc, "/conformance", Conformance);
         Map(ogc, "/api", ApiDocument);
@@ -174,17 +174,8 @@ public static class OgcApi
         {
             return UnknownCollection(collectionId);
         }
-        FeatureQuery query;
-        OgcFormat format;
-        try
-        {
-            format = OgcNegotiation.Choose(request);
-            query = OgcItemsQuery.Parse(layer, request.Query, options.Value);
-        }
-        catch (InvalidQueryException e)
-        {
-            return OgcException.InvalidParameter(e);
-        }
+        var format = OgcNegotiation.Choose(request);
+        var query = OgcItemsQuery.Parse(layer, request.Query, options.Value);
         var headers = new Dictionary<string, string>
         {
             ["Content-Crs"] = $"<{ContentCrs(request)}>",
@@ -202,20 +193,10 @@ public static class OgcApi
         {
             return UnknownCollection(collectionId);
         }
-        GeometryOutput output;
-        OgcFormat format;
-        IReadOnlyList<string>? properties;
-        try
-        {
-            QueryValues.RejectUnknown(request.Query, ["f", "crs", "properties"]);
-            format = OgcNegotiation.Choose(request);
-            output = OgcItemsQuery.OutputFor(OgcItemsQuery.First(request.Query, "crs") is { } c ? QueryValues.ParseSupportedCrs(c, "crs") : CrsReference.Crs84);
-            properties = OgcItemsQuery.First(request.Query, "properties") is { } p ? QueryValues.ParsePropertyList(layer, p) : null;
-        }
-        catch (InvalidQueryException e)
-        {
-            return OgcException.InvalidParameter(e);
-        }
+        QueryValues.RejectUnknown(request.Query, ["f", "crs", "properties"]);
+        var format = OgcNegotiation.Choose(request);
+        var output = OgcItemsQuery.OutputFor(OgcItemsQuery.First(request.Query, "crs") is { } c ? QueryValues.ParseSupportedCrs(c, "crs") : CrsReference.Crs84);
+        var properties = OgcItemsQuery.First(request.Query, "properties") is { } p ? QueryValues.ParsePropertyList(layer, p) : null;
         var etag = HttpCaching.ETagFor(layer, format == OgcFormat.Html ? "html" : "geojson");
         if (HttpCaching.IsNotModified(request, etag))
         {
@@ -307,16 +288,9 @@ public static class OgcApi
     {
         // Metadata resources ignore parameters they do not use: clients such as GDAL repeat the query string of
         // the URL they were given (crs=, for example) on every request. Items and features stay strict.
-        try
-        {
-            return OgcNegotiation.Choose(request) == OgcFormat.Html
-                ? OgcDocumentResult.Html(html(body(), Base(request)))
-                : OgcDocumentResult.Json(body(), contentType);
-        }
-        catch (InvalidQueryException e)
-        {
-            return OgcException.InvalidParameter(e);
-        }
+        return OgcNegotiation.Choose(request) == OgcFormat.Html
+            ? OgcDocumentResult.Html(html(body(), Base(request)))
+            : OgcDocumentResult.Json(body(), contentType);
     }
 
     /// <summary>
@@ -328,15 +302,7 @@ public static class OgcApi
         HttpRequest request, IReadOnlyCollection<Layer> layers, ResponseCache cache, Func<CancellationToken, Task<JsonObject>> body,
         Func<JsonObject, string, string> html, string contentType)
     {
-        OgcFormat format;
-        try
-        {
-            format = OgcNegotiation.Choose(request);
-        }
-        catch (InvalidQueryException e)
-        {
-            return OgcException.InvalidParameter(e);
-        }
+        var format = OgcNegotiation.Choose(request);
         var etag = HttpCaching.ETagForCatalogue(layers, format == OgcFormat.Html ? "html" : "json");
         var baseUrl = Base(request);
         ContentCoding.AddVary(request.HttpContext.Response, "Accept");

@@ -26,8 +26,6 @@ public static class OgcMediaTypes
 /// <summary>The OGC API exception body (OGC 17-069r4, exception.yaml): {code, description}, with the HTTP status.</summary>
 public sealed class OgcException(int status, string code, string description) : IResult
 {
-    public static OgcException InvalidParameter(InvalidQueryException e) => new(400, "InvalidParameterValue", e.Message);
-
     public static OgcException NotFound(string description) => new(404, "NotFound", description);
 
     public Task ExecuteAsync(HttpContext context)

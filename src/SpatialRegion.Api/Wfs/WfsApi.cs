@@ -20,20 +20,19 @@ public static class WfsApi
     /// <summary>POST bodies are filters and queries, not data: anything larger is refused unread.</summary>
     private const long MaxRequestBytes = 8 * 1024 * 1024;
 
-    public static IEndpointRouteBuilder MapWfs(this IEndpointRouteBuilder routes)
+    public static RouteGroupBuilder MapWfs(this IEndpointRouteBuilder routes)
     {
-        routes.MapMethods(Path, [HttpMethods.Get, HttpMethods.Head], HandleGet)
-            .WithTags("WFS")
+        var wfs = routes.MapGroup(Path).WithTags("WFS").AnswersErrorsAs(ErrorFormat.Wfs);
+        wfs.MapMethods("", [HttpMethods.Get, HttpMethods.Head], HandleGet)
             .WithSummary("WFS 2.0.0, KVP encoding: GetCapabilities, DescribeFeatureType, GetFeature, GetPropertyValue, ListStoredQueries, DescribeStoredQueries.")
             .WithDescription("Every layer is a feature type sr:<layer id>. Default CRS urn:ogc:def:crs:EPSG::3006 (northing, easting); GML 3.2 or GeoJSON.")
             .Produces(StatusCodes.Status200OK, contentType: WfsFormats.Gml);
-        routes.MapPost(Path, HandlePost)
-            .WithTags("WFS")
+        wfs.MapPost("", HandlePost)
             .WithSummary("WFS 2.0.0, XML encoding: the same operations as a request document.")
             .Accepts<string>("application/xml", "text/xml")
             .Produces(StatusCodes.Status200OK, contentType: WfsFormats.Gml)
             .DisableAntiforgery();
-        return routes;
+        return wfs;
     }
 
     /// <summary>What an operation reads from a request, whichever encoding it came in.</summary>
@@ -46,56 +45,54 @@ public static class WfsApi
         string? StoredQueryIds,
         Func<WfsRequestParser, bool, GetFeatureRequest> FeatureRequest);
 
-    private static Task<IResult> HandleGet(HttpContext context, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct) =>
-        Answer(async () =>
-        {
-            var q = context.Request.Query;
-            string? Get(string name) => WfsRequestParser.Value(q, name);
-            var operation = Operation(Get("REQUEST") ?? throw WfsException.Missing("REQUEST"));
-            CheckServiceAndVersion(operation, Get("SERVICE"), Get("VERSION"));
-            return Dispatch(context, operation, await catalog.AllAsync(ct), options.Value, new Arguments(
-                Get("ACCEPTVERSIONS"),
-                Get("SECTIONS"),
-                Get("TYPENAMES") ?? Get("TYPENAME"),
-                WfsQueryReader.Namespaces(Get("NAMESPACES")).GetValueOrDefault,
-                Get("OUTPUTFORMAT"),
-                Get("STOREDQUERY_ID"),
-                (parser, propertyValue) => parser.FromKvp(q, propertyValue)));
-        });
+    private static async Task<IResult> HandleGet(HttpContext context, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct)
+    {
+        var q = context.Request.Query;
+        string? Get(string name) => WfsRequestParser.Value(q, name);
+        var operation = Operation(Get("REQUEST") ?? throw WfsException.Missing("REQUEST"));
+        CheckServiceAndVersion(operation, Get("SERVICE"), Get("VERSION"));
+        return Dispatch(context, operation, await catalog.AllAsync(ct), options.Value, new Arguments(
+            Get("ACCEPTVERSIONS"),
+            Get("SECTIONS"),
+            Get("TYPENAMES") ?? Get("TYPENAME"),
+            WfsQueryReader.Namespaces(Get("NAMESPACES")).GetValueOrDefault,
+            Get("OUTPUTFORMAT"),
+            Get("STOREDQUERY_ID"),
+            (parser, propertyValue) => parser.FromKvp(q, propertyValue)));
+    }
 
-    private static Task<IResult> HandlePost(HttpContext context, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct) =>
-        Answer(async () =>
+    private static async Task<IResult> HandlePost(HttpContext context, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct)
+    {
+        if (context.Request.ContentLength > MaxRequestBytes)
         {
-            if (context.Request.ContentLength > MaxRequestBytes)
-            {
-                throw WfsException.Parsing("request", $"A request document may be at most {MaxRequestBytes / 1024 / 1024} MB.");
-            }
-            XElement root;
-            try
-            {
-                root = await WfsXml.LoadAsync(context.Request.Body, ct);
-            }
-            catch (XmlException e)
-            {
-                throw WfsException.Parsing("request", $"The request body is not well-formed XML: {e.Message}");
-            }
-            var operation = Operation(root.Name.LocalName);
-            if (root.Name.Namespace != WfsNames.Wfs)
-            {
-                throw WfsException.Parsing("request", $"The request element must be in namespace {WfsNames.Wfs}; got {root.Name}.");
-            }
-            CheckServiceAndVersion(operation, (string?)root.Attribute("service") ?? "WFS", (string?)root.Attribute("version") ?? WfsNames.Version);
-            string? List(IEnumerable<XElement> elements, string localName) =>
-                string.Join(',', elements.Where(e => e.Name.LocalName == localName).Select(e => e.Value.Trim())) is { Length: > 0 } list ? list : null;
-            return Dispatch(context, operation, await catalog.AllAsync(ct), options.Value, new Arguments(
-                List(root.Descendants(), "Version"),
-                List(root.Descendants(), "Section"),
-                List(root.Elements(), "TypeName"),
-                p => root.GetNamespaceOfPrefix(p)?.NamespaceName,
-                (string?)root.Attribute("outputFormat"),
-                List(root.Elements(), "StoredQueryId"),
-                (parser, propertyValue) => parser.FromXml(root, propertyValue)));
-        });
+            throw WfsException.Parsing("request", $"A request document may be at most {MaxRequestBytes / 1024 / 1024} MB.");
+        }
+        XElement root;
+        try
+        {
+            root = await WfsXml.LoadAsync(context.Request.Body, ct);
+        }
+        catch (XmlException e)
+        {
+            throw WfsException.Parsing("request", $"The request body is not well-formed XML: {e.Message}");
+        }
+        var operation = Operation(root.Name.LocalName);
+        if (root.Name.Namespace != WfsNames.Wfs)
+        {
+            throw WfsException.Parsing("request", $"The request element must be in namespace {WfsNames.Wfs}; got {root.Name}.");
+        }
+        CheckServiceAndVersion(operation, (string?)root.Attribute("service") ?? "WFS", (string?)root.Attribute("version") ?? WfsNames.Version);
+        string? List(IEnumerable<XElement> elements, string localName) =>
+            string.Join(',', elements.Where(e => e.Name.LocalName == localName).Select(e => e.Value.Trim())) is { Length: > 0 } list ? list : null;
+        return Dispatch(context, operation, await catalog.AllAsync(ct), options.Value, new Arguments(
+            List(root.Descendants(), "Version"),
+            List(root.Descendants(), "Section"),
+            List(root.Elements(), "TypeName"),
+            p => root.GetNamespaceOfPrefix(p)?.NamespaceName,
+            (string?)root.Attribute("outputFormat"),
+            List(root.Elements(), "StoredQueryId"),
+            (parser, propertyValue) => parser.FromXml(root, propertyValue)));
+    }
 
     private static IResult Dispatch(HttpContext context, string operation, IReadOnlyCollection<Layer> layers, SpatialRegionOptions options, Arguments a)
     {
@@ -109,23 +106,6 @@ public static class WfsApi
             "GetFeature" => Features(context, a.FeatureRequest(new WfsRequestParser(reader), false)),
             _ => Features(context, a.FeatureRequest(new WfsRequestParser(reader), true)),
         };
-    }
-
-    /// <summary>Every refusal, whichever layer raised it, becomes this request's exception report.</summary>
-    private static async Task<IResult> Answer(Func<Task<IResult>> handle)
-    {
-        try
-        {
-            return await handle();
-        }
-        catch (WfsException e)
-        {
-            return Exception(e);
-        }
-        catch (InvalidQueryException e)
-        {
-            return Exception(WfsException.Invalid(e.Parameter.ToUpperInvariant(), e.Message));
-        }
     }
 
     private static readonly string[] Operations =

@@ -392,11 +392,30 @@ public static class WfsDocuments
         w.WriteAttributeString("exceptionCode", e.Code);
         if (e.Locator is not null)
         {
-            w.WriteAttributeString("locator", e.Locator);
+            w.WriteAttributeString("locator", XmlText(e.Locator));
         }
-        w.WriteElementString("ows", "ExceptionText", WfsNames.Ows, e.Message);
+        w.WriteElementString("ows", "ExceptionText", WfsNames.Ows, XmlText(e.Message));
         w.WriteEndElement();
         w.WriteEndElement();
+    }
+
+    /// <summary>A message may quote the request, and a request may hold characters XML cannot carry (NUL, lone
+    /// surrogates): those become U+FFFD, so that the report about them can still be written.</summary>
+    private static string XmlText(string text)
+    {
+        var clean = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (i + 1 < text.Length && XmlConvert.IsXmlSurrogatePair(text[i + 1], text[i]))
+            {
+                clean.Append(text, i++, 2);
+            }
+            else
+            {
+                clean.Append(XmlConvert.IsXmlChar(text[i]) ? text[i] : '\uFFFD');
+            }
+        }
+        return clean.ToString();
     }
 
     private static void Namespaces(XmlWriter w, params (string Prefix, string Uri)[] namespaces)
