@@ -54,7 +54,11 @@ public static class SpatialRegionServices
     public static WebApplicationBuilder AddSpatialRegion(this WebApplicationBuilder builder)
     {
         builder.Services.AddSpatialRegionCore();
-        builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull);
+        builder.Services.ConfigureHttpJsonOptions(o =>
+        {
+            o.SerializerOptions.DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull;
+            o.SerializerOptions.Bounded();
+        });
         // Registered before the catalogue listener, so the schema exists before anything reads the registry.
         builder.Services.AddHostedService<MigrationService>();
         builder.Services.AddHostedService<IndicatorCatalogueStartup>();
@@ -86,6 +90,8 @@ public static class SpatialRegionServices
         // URL forms are normalised before routing chooses an endpoint.
         app.UseOgcUrlForms();
         app.UseRouting();
+        app.UseRequestTextCheck();
+        app.UseRequestBodyLimits();
         app.UseAuthentication();
         app.UseAuthorization();
 

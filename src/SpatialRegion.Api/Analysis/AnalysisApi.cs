@@ -18,19 +18,20 @@ public static class AnalysisApi
     public static RouteGroupBuilder MapAnalysisApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/analysis").WithTags("Analysis");
+        var maxRequestBytes = routes.ServiceProvider.GetRequiredService<IOptions<AnalysisOptions>>().Value.MaxRequestBytes;
 
         api.MapPost("/overlay", Overlay).WithName("Overlay")
             .WithSummary("Intersect, unite, subtract, identity or clip two inputs (layers or inline GeoJSON).")
             .WithDescription("Each result feature carries its area (m²) or length (m) and its share of the A and B features it came from.")
-            .AnalysisEndpoint<AnalysisSchemas.OverlayRequest>();
+            .AnalysisEndpoint<AnalysisSchemas.OverlayRequest>().LimitBodyTo(maxRequestBytes);
         api.MapPost("/spatial-join", SpatialJoin).WithName("SpatialJoin")
             .WithSummary("Summarise features of one or more layers per polygon of another: count, sum, mean, min, max, ratios.")
             .WithDescription("For instance tätort population and number of tätorter per municipality, or health facilities per 10 000 inhabitants.")
-            .AnalysisEndpoint<AnalysisSchemas.SpatialJoinRequest>();
+            .AnalysisEndpoint<AnalysisSchemas.SpatialJoinRequest>().LimitBodyTo(maxRequestBytes);
         api.MapPost("/interpolate", Interpolate).WithName("Interpolate")
             .WithSummary("Areal interpolation of values per source polygon onto target polygons, by area or by population.")
             .WithDescription("Extensive variables (counts) keep their totals; intensive ones (rates) become weighted means.")
-            .AnalysisEndpoint<AnalysisSchemas.InterpolationRequest>();
+            .AnalysisEndpoint<AnalysisSchemas.InterpolationRequest>().LimitBodyTo(maxRequestBytes);
 
         api.MapGet("/results", ListResults).WithName("ListAnalysisResults")
             .WithSummary("Saved analysis results: layers of kind \"analysis\" with their provenance.");

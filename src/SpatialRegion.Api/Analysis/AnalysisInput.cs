@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SpatialRegion.Api.Crs;
+using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Layers.Filtering;
@@ -299,7 +300,7 @@ public static class AnalysisInputs
             : $$"""{"type":"Feature","properties":{},"geometry":{{geojson.GetRawText()}}}""";
         var crs = geojson.TryGetProperty("crs", out var c) ? "\"crs\":" + c.GetRawText() + "," : "";
         using var wrapped = JsonDocument.Parse($$"""{"type":"FeatureCollection",{{crs}}"features":[{{feature}}]}""",
-            new JsonDocumentOptions { MaxDepth = 64 });
+            JsonInput.Document);
         return GeoJsonSource.Read(wrapped.RootElement, path, keyProperty: null, mergeByKey: false, progress: null, srid);
     }
 }

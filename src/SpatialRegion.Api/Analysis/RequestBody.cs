@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text.Json;
+using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;
@@ -38,12 +39,11 @@ public static class RequestBody
         }
         try
         {
-            return JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = 64 });
+            return JsonDocument.Parse(buffer.WrittenMemory, JsonInput.Document);
         }
         catch (JsonException e)
         {
-            throw new InvalidQueryException("body",
-                $"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
+            throw new InvalidQueryException("body", $"The request body is not valid JSON ({JsonInput.Describe(e)})");
         }
     }
 

@@ -24,13 +24,17 @@ public sealed class GeoJsonSource
     public required IReadOnlyList<LayerProperty> Properties { get; init; }
     public required int Rejected { get; init; }
 
+    /// <summary>Deeper than request JSON: a layer file is data, not a request; geometries themselves are read by
+    /// the GeoJSON converters within <see cref="Http.JsonInput.MaxDepth"/>, so no GeometryCollection nests past that.</summary>
+    private const int MaxDepth = 256;
+
     public static async Task<GeoJsonSource> ReadAsync(
         Stream stream, string name, string? keyProperty, bool mergeByKey, Action<string>? progress, CancellationToken ct)
     {
         JsonDocument document;
         try
         {
-            document = await JsonDocument.ParseAsync(stream, new JsonDocumentOptions { MaxDepth = 256 }, ct);
+            document = await JsonDocument.ParseAsync(stream, new JsonDocumentOptions { MaxDepth = MaxDepth, AllowDuplicateProperties = false }, ct);
         }
         catch (JsonException e)
         {

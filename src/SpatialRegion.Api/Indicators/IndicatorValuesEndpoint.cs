@@ -220,7 +220,7 @@ public static class IndicatorValuesEndpoint
             }
             else if (string.Equals(mediaType, "application/json", StringComparison.OrdinalIgnoreCase))
             {
-                using var document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+                using var document = await JsonDocument.ParseAsync(request.Body, JsonInput.Document, ct);
                 inputs = ValueUpload.ReadJson(document, origin);
             }
             else

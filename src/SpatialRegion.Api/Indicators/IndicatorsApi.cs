@@ -12,6 +12,12 @@ public static class IndicatorsApi
 {
     public const string CsvType = "text/csv";
 
+    /// <summary>An indicator's definition: titles, source and reference.</summary>
+    public const long MaxDefinitionBytes = 256 * 1024;
+
+    /// <summary>A values upload: every municipality and county of Sweden over decades, as CSV, is a few MB.</summary>
+    public const long MaxValuesBytes = 32 * 1024 * 1024;
+
     public static RouteGroupBuilder MapIndicatorsApi(this IEndpointRouteBuilder routes)
     {
         var api = routes.MapGroup("/api/indicators").WithTags("Indicators");
@@ -36,13 +42,13 @@ public static class IndicatorsApi
             .ProducesProblem(StatusCodes.Status404NotFound);
 
         var writes = api.MapGroup("/").RequireAuthorization(AuthPolicies.Editor);
-        writes.MapPost("/", CreateIndicator).WithName("CreateIndicator")
+        writes.MapPost("/", CreateIndicator).WithName("CreateIndicator").LimitBodyTo(MaxDefinitionBytes)
             .WithSummary("Adds an indicator to the catalogue (editor).");
-        writes.MapPut("/{indicatorId}", PutIndicator).WithName("PutIndicator")
+        writes.MapPut("/{indicatorId}", PutIndicator).WithName("PutIndicator").LimitBodyTo(MaxDefinitionBytes)
             .WithSummary("Creates or replaces an indicator's definition (editor). Its values stay.");
         writes.MapDelete("/{indicatorId}", DeleteIndicator).WithName("DeleteIndicator")
             .WithSummary("Removes an indicator with its values and its layer (editor).");
-        writes.MapPost("/{indicatorId}/values", IndicatorValuesEndpoint.PostValues).WithName("PostIndicatorValues")
+        writes.MapPost("/{indicatorId}/values", IndicatorValuesEndpoint.PostValues).WithName("PostIndicatorValues").LimitBodyTo(MaxValuesBytes)
             .WithSummary("Uploads values as CSV (text/csv) or JSON (editor): checked in full, written in one transaction.")
             .WithDescription("CSV header: area,period,value[,gender][,status]. JSON: [{\"area\",\"period\",\"value\",\"gender\",\"status\"}]. "
                 + "Answers the counts of inserted, updated and unchanged values; any bad row gives 400 naming it, and nothing is stored.")

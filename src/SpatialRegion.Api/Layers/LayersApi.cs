@@ -15,6 +15,9 @@ public static class LayersApi
 {
     public const string GeoJson = "application/geo+json";
 
+    /// <summary>A layer upload is a whole GeoJSON file, parsed in memory; larger files go through the command-line import.</summary>
+    public const long MaxUploadBytes = 256L * 1024 * 1024;
+
     private static readonly string[] ReservedParameters = ["bbox", "bbox-crs", "limit", "offset", "crs", "properties"];
 
     public static RouteGroupBuilder MapLayersApi(this IEndpointRouteBuilder routes)
@@ -32,7 +35,8 @@ public static class LayersApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .RequireAuthorization(Auth.AuthPolicies.Editor);
+            .RequireAuthorization(Auth.AuthPolicies.Editor)
+            .LimitBodyTo(MaxUploadBytes);
         api.MapDelete("/{layerId}", DeleteLayer).WithName("DeleteLayer")
             .WithSummary("Delete a layer and its features (editor role).")
             .ProducesProblem(StatusCodes.Status404NotFound)

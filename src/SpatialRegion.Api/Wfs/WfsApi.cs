@@ -17,8 +17,8 @@ public static class WfsApi
 {
     public const string Path = "/wfs";
 
-    /// <summary>POST bodies are filters and queries, not data: anything larger is refused unread.</summary>
-    private const long MaxRequestBytes = 8 * 1024 * 1024;
+    /// <summary>POST bodies are filters and queries, not data: anything larger is refused unread (413).</summary>
+    public const long MaxRequestBytes = 2 * 1024 * 1024;
 
     public static RouteGroupBuilder MapWfs(this IEndpointRouteBuilder routes)
     {
@@ -31,7 +31,8 @@ public static class WfsApi
             .WithSummary("WFS 2.0.0, XML encoding: the same operations as a request document.")
             .Accepts<string>("application/xml", "text/xml")
             .Produces(StatusCodes.Status200OK, contentType: WfsFormats.Gml)
-            .DisableAntiforgery();
+            .DisableAntiforgery()
+            .LimitBodyTo(MaxRequestBytes);
         return wfs;
     }
 
@@ -63,10 +64,6 @@ public static class WfsApi
 
     private static async Task<IResult> HandlePost(HttpContext context, LayerCatalog catalog, IOptions<SpatialRegionOptions> options, CancellationToken ct)
     {
-        if (context.Request.ContentLength > MaxRequestBytes)
-        {
-            throw WfsException.Parsing("request", $"A request document may be at most {MaxRequestBytes / 1024 / 1024} MB.");
-        }
         XElement root;
         try
         {

@@ -65,6 +65,18 @@ public static class Cql2
     /// <summary>The queryable that names a feature's geometry in filters and in /queryables.</summary>
     public const string GeometryQueryable = "geometry";
 
+    /// <summary>How deep a CQL2 text filter may nest (parentheses, NOT, CASEI). QGIS and GDAL send a few levels;
+    /// the parser and the SQL builder recurse, so the limit is checked before recursing, not left to the stack.
+    /// CQL2 JSON is held to <see cref="Http.JsonInput.MaxDepth"/> JSON levels: 32 operators, each an object and an array.</summary>
+    public const int MaxNesting = 32;
+
+    /// <summary>How long a filter may be: an inline polygon of tens of thousands of vertices still fits.</summary>
+    public const int MaxCharacters = 4 * 1024 * 1024;
+
+    /// <summary>How deep a WKT literal's parentheses may go (NTS reads GEOMETRYCOLLECTION recursively); a
+    /// MULTIPOLYGON needs three, a collection of them four.</summary>
+    public const int MaxWktNesting = 8;
+
     public static readonly IReadOnlyDictionary<string, SpatialOperator> SpatialFunctions =
         new Dictionary<string, SpatialOperator>(StringComparer.OrdinalIgnoreCase)
         {

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using NetTopologySuite.Geometries;
 using NetTopologySuite.IO.Converters;
+using SpatialRegion.Api.Http;
 
 namespace SpatialRegion.Api.Layers.Filtering;
 
@@ -24,12 +25,15 @@ public sealed class Cql2JsonParser
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            if (json.Length > Cql2.MaxCharacters)
+            {
+                throw new InvalidQueryException("filter", $"The filter is longer than {Cql2.MaxCharacters} characters.");
+            }
+            root = JsonNode.Parse(json, documentOptions: JsonInput.Document);
         }
         catch (JsonException e)
         {
-            throw new InvalidQueryException("filter", string.Create(CultureInfo.InvariantCulture,
-                $"CQL2 JSON syntax error at line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}: the filter is not valid JSON."));
+            throw new InvalidQueryException("filter", $"CQL2 JSON syntax error at {JsonInput.Describe(e)}");
         }
         return Parse(root, settings);
     }

@@ -19,6 +19,7 @@ public sealed class Cql2TextParser
     private readonly Cql2Settings _settings;
     private int _pos;
     private Token? _peeked;
+    private int _depth;
 
     private Cql2TextParser(string text, Cql2Settings settings)
     {
@@ -32,6 +33,10 @@ public sealed class Cql2TextParser
         if (string.IsNullOrWhiteSpace(text))
         {
             throw parser.Error(0, "the filter is empty");
+        }
+        if (text.Length > Cql2.MaxCharacters)
+        {
+            throw new InvalidQueryException("filter", $"The filter is longer than {Cql2.MaxCharacters} characters.");
         }
         var expression = parser.Or();
         var end = parser.Next();
@@ -88,8 +93,8 @@ public sealed class Cql2TextParser
     {
         if (Peek().IsWord("NOT"))
         {
-            Next();
-            return new NotExpression(Not());
+            var not = Next();
+            return new NotExpression(Nested(not, Not));
         }
         return Primary();
     }
@@ -100,7 +105,7 @@ public sealed class Cql2TextParser
         if (token.IsSymbol("("))
         {
             Next();
-            var inner = Or();
+            var inner = Nested(token, Or);
             Expect(")");
             return inner;
         }
@@ -121,6 +126,23 @@ public sealed class Cql2TextParser
         }
         var value = Scalar();
         return Predicate(value, token);
+    }
+
+    /// <summary>One level deeper: refused past <see cref="Cql2.MaxNesting"/>, before the stack can run out.</summary>
+    private T Nested<T>(Token at, Func<T> parse)
+    {
+        if (++_depth > Cql2.MaxNesting)
+        {
+            throw Error(at, $"the filter nests more than {Cql2.MaxNesting} levels deep (parentheses, NOT, CASEI)");
+        }
+        try
+        {
+            return parse();
+        }
+        finally
+        {
+            _depth--;
+        }
     }
 
     private FilterExpression Predicate(ScalarExpression value, Token start)
@@ -257,7 +279,7 @@ public sealed class Cql2TextParser
                 if (token.IsWord("CASEI") && Peek().IsSymbol("("))
                 {
                     Next();
-                    var operand = Scalar();
+                    var operand = Nested(token, Scalar);
                     Expect(")");
                     return new CaseInsensitive(operand);
                 }
@@ -417,9 +439,9 @@ public sealed class Cql2TextParser
         var depth = 0;
         for (; i < _text.Length; i++)
         {
-            if (_text[i] == '(')
+            if (_text[i] == '(' && ++depth > Cql2.MaxWktNesting)
             {
-                depth++;
+                throw Error(i, $"the {tag.Text.ToUpperInvariant()} literal nests more than {Cql2.MaxWktNesting} parentheses deep");
             }
             else if (_text[i] == ')' && --depth == 0)
             {
