@@ -84,6 +84,7 @@ public static class SpatialRegionServices
 
     public static WebApplication MapSpatialRegion(this WebApplication app)
     {
+        app.UseSecurityHeaders();
         app.UseExceptionHandler();
         app.UseStatusCodePages(ErrorAnswers.WriteStatusAsync);
         app.UseResponseCompression();

@@ -75,7 +75,9 @@ public sealed partial class CatalogListener(
             {
                 LogListenFailed(e, retryDelay.TotalSeconds);
                 await Task.Delay(retryDelay, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                retryDelay = TimeSpan.FromSeconds(Math.Min(retryDelay.TotalSeconds * 2, 30));
+                // Short, because until the catalogues are reloaded a layer replaced during the outage would be answered
+                // from the cache at its old version; one connection attempt every two seconds costs PostgreSQL nothing.
+                retryDelay = TimeSpan.FromSeconds(Math.Min(retryDelay.TotalSeconds * 2, 2));
             }
         }
     }

@@ -47,6 +47,9 @@ public sealed class PostgisFixture : IAsyncLifetime
         return client;
     }
 
+    /// <summary>The API key of a role, for clients of a service process.</summary>
+    public string KeyOf(ApiRole role) => _keys[role];
+
     private readonly Dictionary<ApiRole, string> _keys = [];
 
     public async ValueTask InitializeAsync()

@@ -19,7 +19,10 @@ public sealed partial class ServiceProcess : IAsyncDisposable
 
     public string BaseUrl { get; }
 
-    public static async Task<ServiceProcess> StartAsync(string connectionString)
+    /// <summary>Whether the process has ended (it never should on its own).</summary>
+    public bool HasExited => _process.HasExited;
+
+    public static async Task<ServiceProcess> StartAsync(string connectionString, IReadOnlyDictionary<string, string>? settings = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -32,6 +35,10 @@ public sealed partial class ServiceProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        foreach (var (name, value) in settings ?? new Dictionary<string, string>())
+        {
+            start.Environment[name] = value;
+        }
         var process = Process.Start(start)!;
         var listening = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         var output = new List<string>();
