@@ -77,8 +77,13 @@ public static class ErrorAnswers
     public static ErrorAnswer ServerFailure { get; } = new(StatusCodes.Status500InternalServerError, "Server error",
         "The server failed to answer this request. The failure is logged; please report it with the time of the request.");
 
-    public static ErrorFormat FormatOf(Endpoint? endpoint) =>
-        endpoint?.Metadata.GetMetadata<ErrorFormatMetadata>()?.Format ?? ErrorFormat.Problem;
+    /// <summary>The endpoint's error format; a path that matched no endpoint (a 404, a 405) answers in the format of the
+    /// front-end whose root it is under, since that front-end's clients are the ones reading it.</summary>
+    public static ErrorFormat FormatOf(HttpContext context, Endpoint? endpoint) =>
+        endpoint?.Metadata.GetMetadata<ErrorFormatMetadata>()?.Format
+        ?? (context.Request.Path.StartsWithSegments(OgcApi.Root, StringComparison.Ordinal) ? ErrorFormat.Ogc
+            : context.Request.Path.StartsWithSegments(WfsApi.Path, StringComparison.Ordinal) ? ErrorFormat.Wfs
+            : ErrorFormat.Problem);
 
     /// <summary>Writes <paramref name="answer"/> as the endpoint's clients read errors; a 503 says when to retry.</summary>
     public static async Task WriteAsync(HttpContext context, ErrorFormat format, ErrorAnswer answer)
@@ -132,7 +137,7 @@ public static class ErrorAnswers
     {
         var http = context.HttpContext;
         var status = http.Response.StatusCode;
-        return WriteAsync(http, FormatOf(http.GetEndpoint()), new ErrorAnswer(status, TitleOf(status), TitleOf(status) + "."));
+        return WriteAsync(http, FormatOf(http, http.GetEndpoint()), new ErrorAnswer(status, TitleOf(status), TitleOf(status) + "."));
     }
 }
 
@@ -155,7 +160,7 @@ internal sealed partial class ErrorAnswerHandler(ILogger<ErrorAnswerHandler> log
             LogUnavailable(logger, exception.Message, context.Request.Path);
         }
         var endpoint = context.Features.Get<IExceptionHandlerFeature>()?.Endpoint;
-        await ErrorAnswers.WriteAsync(context, ErrorAnswers.FormatOf(endpoint), answer ?? ErrorAnswers.ServerFailure);
+        await ErrorAnswers.WriteAsync(context, ErrorAnswers.FormatOf(context, endpoint), answer ?? ErrorAnswers.ServerFailure);
         return true;
     }
 

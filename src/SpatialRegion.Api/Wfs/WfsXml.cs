@@ -24,33 +24,43 @@ public static class WfsXml
 
     public static XElement ParseElement(string xml)
     {
-        using var text = new StringReader(xml);
-        using var reader = XmlReader.Create(text, Settings);
-        return Bounded(XElement.Load(reader, LoadOptions.None));
+        using (var text = new StringReader(xml))
+        {
+            CheckDepth(text);
+        }
+        using var again = new StringReader(xml);
+        using var reader = XmlReader.Create(again, Settings);
+        return XElement.Load(reader, LoadOptions.None);
     }
 
+    /// <summary>The body is read into memory first (the endpoint's body limit bounds it), so that it can be read
+    /// twice: once as a stream that stops at the depth limit, then into a tree.</summary>
     public static async Task<XElement> LoadAsync(Stream body, CancellationToken ct)
     {
-        using var reader = XmlReader.Create(body, Settings);
-        return Bounded((await XDocument.LoadAsync(reader, LoadOptions.None, ct)).Root!);
+        using var buffer = new MemoryStream();
+        await body.CopyToAsync(buffer, ct);
+        buffer.Position = 0;
+        using (var text = new StreamReader(buffer, leaveOpen: true))
+        {
+            CheckDepth(text);
+        }
+        buffer.Position = 0;
+        using var reader = XmlReader.Create(buffer, Settings);
+        return (await XDocument.LoadAsync(reader, LoadOptions.None, ct)).Root!;
     }
 
-    private static XElement Bounded(XElement root)
+    /// <summary>Streams through the document and stops at the first element past <see cref="MaxDepth"/>. Checking the
+    /// loaded tree instead would come too late: resolving namespaces costs the reader time in proportion to the
+    /// depth, so a document of fifty thousand nested elements takes seconds to load before any check could run.</summary>
+    private static void CheckDepth(TextReader text)
     {
-        var pending = new Stack<(XElement Element, int Depth)>();
-        pending.Push((root, 1));
-        while (pending.Count > 0)
+        using var reader = XmlReader.Create(text, Settings);
+        while (reader.Read())
         {
-            var (element, depth) = pending.Pop();
-            if (depth > MaxDepth)
+            if (reader.NodeType == XmlNodeType.Element && reader.Depth >= MaxDepth)
             {
                 throw new XmlException($"Elements are nested more than {MaxDepth} deep.");
             }
-            foreach (var child in element.Elements())
-            {
-                pending.Push((child, depth + 1));
-            }
         }
-        return root;
     }
 }

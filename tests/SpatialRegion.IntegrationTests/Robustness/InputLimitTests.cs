@@ -84,6 +84,20 @@ public sealed class InputLimitTests(PostgisFixture db)
         Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
     }
 
+    [Fact]
+    public async Task A_wfs_post_nested_fifty_thousand_deep_is_refused_at_the_depth_limit_without_loading_it()
+    {
+        var body = "<wfs:GetFeature xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" service=\"WFS\" version=\"2.0.0\">"
+            + string.Concat(Enumerable.Repeat("<wfs:Query typeNames=\"sr:municipalities\">", 50_000));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        using var response = await _client.PostAsync("/wfs", new StringContent(body, Encoding.UTF8, "application/xml"), TestContext.Current.CancellationToken);
+        var text = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains($"more than {WfsXml.MaxDepth} deep", text, StringComparison.Ordinal);
+        // Loading such a document before checking it took 10 to 25 s (the reader resolves names in time proportional to depth).
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(3), $"took {started.Elapsed}");
+    }
+
     [Theory]
     [InlineData("(", ")", "")]
     [InlineData("NOT ", "", "")]
