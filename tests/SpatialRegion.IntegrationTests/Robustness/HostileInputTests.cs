@@ -20,7 +20,7 @@ public sealed class HostileInputTests(PostgisFixture db)
     public async Task Hundreds_of_hostile_requests_get_no_5xx_and_change_nothing()
     {
         var ct = TestContext.Current.CancellationToken;
-        var before = await FeatureCountsAsync();
+        var before = await HostileValues.FeatureCountsAsync(db);
         await using var service = await ServiceProcess.StartAsync(db.ConnectionString, new Dictionary<string, string> { ["Jobs__SchedulerEnabled"] = "false" });
         using var anonymous = new HttpClient { BaseAddress = new Uri(service.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
         using var editor = new HttpClient { BaseAddress = new Uri(service.BaseUrl), Timeout = TimeSpan.FromSeconds(60) };
@@ -52,7 +52,7 @@ public sealed class HostileInputTests(PostgisFixture db)
 
         Assert.False(service.HasExited);
         Assert.Equal(System.Net.HttpStatusCode.OK, (await anonymous.GetAsync("/health", ct)).StatusCode);
-        Assert.Equal(before, await FeatureCountsAsync());
+        Assert.Equal(before, await HostileValues.FeatureCountsAsync(db));
         // The run reached past the first checks: refusals of several kinds, and some answers that were not refusals.
         Assert.True(statuses.Keys.Count(s => s >= 400) >= 4, string.Join(", ", statuses.Select(s => $"{s.Key}: {s.Value}")));
         Assert.Contains(statuses.Keys, s => s == 413);
@@ -153,9 +153,6 @@ public sealed class HostileInputTests(PostgisFixture db)
     }
 
     private static string Shorten(string text) => text.Length > 200 ? text[..200] + "…" : text;
-
-    private Task<string> FeatureCountsAsync() =>
-        db.ScalarAsync<string>("SELECT string_agg(layer_id || '=' || n, ',' ORDER BY layer_id) FROM (SELECT layer_id, count(*) AS n FROM layer_features GROUP BY layer_id) c");
 
     /// <summary>A body whose length the client cannot know in advance, so it is sent chunked.</summary>
     private sealed class UnknownLengthStream(byte[] bytes) : MemoryStream(bytes)

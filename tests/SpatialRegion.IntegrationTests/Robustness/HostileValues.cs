@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text;
+using SpatialRegion.IntegrationTests.Infrastructure;
 
 namespace SpatialRegion.IntegrationTests.Robustness;
 
@@ -67,6 +68,10 @@ public static class HostileValues
         Assert.DoesNotContain("   at ", body, StringComparison.Ordinal);
         Assert.DoesNotContain("SELECT ", body, StringComparison.OrdinalIgnoreCase);
     }
+
+    /// <summary>Every layer with the number of its feature rows: what a hostile request must leave as it was.</summary>
+    public static Task<string> FeatureCountsAsync(PostgisFixture db) => db.ScalarAsync<string>(
+        "SELECT string_agg(layer_id || '=' || n, ',' ORDER BY layer_id) FROM (SELECT layer_id, count(*) AS n FROM layer_features GROUP BY layer_id) c");
 
     public static HttpContent Body(string text, string mediaType) =>
         new ByteArrayContent(Encoding.UTF8.GetBytes(text)) { Headers = { ContentType = new MediaTypeHeaderValue(mediaType) } };
