@@ -9,7 +9,12 @@ namespace SpatialRegion.Api.Jobs;
 public sealed record JobRun(
     long Id, string JobId, string Trigger, DateTimeOffset? ScheduledFor, string? RequestedBy, string Instance, string Status,
     DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? FinishedAt, int Requests, int Inserted, int Updated,
-    int Unchanged, string? Error, JsonArray Indicators);
+    int Unchanged, string? Error, JsonArray Indicators)
+{
+    /// <summary>A scheduled run that started more than a minute after its occurrence: caught up after the service
+    /// was down, or queued behind another run of the job.</summary>
+    public bool Late => ScheduledFor is { } due && StartedAt is { } started && started - due > TimeSpan.FromMinutes(1);
+}
 
 /// <summary>Per indicator outcome of a run.</summary>
 public sealed record IndicatorOutcome(string Indicator, string Status, int Inserted, int Updated, int Unchanged, int Values, string? Error);
@@ -72,6 +77,14 @@ public sealed class JobRunStore(NpgsqlDataSource dataSource)
     }
 
     /// <summary>Claims a scheduled occurrence; null when another instance already has it.</summary>
+    /// <summary>The latest occurrence of the job that was claimed by a scheduled run, if any ever was.</summary>
+    public async Task<DateTimeOffset?> LatestOccurrenceAsync(string jobId, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand("SELECT max(scheduled_for) FROM job_runs WHERE job_id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = jobId });
+        return await cmd.ExecuteScalarAsync(ct) is DateTime latest ? new DateTimeOffset(latest, TimeSpan.Zero) : null;
+    }
+
     public async Task<long?> ClaimOccurrenceAsync(string jobId, DateTimeOffset occurrence, string instance, CancellationToken ct)
     {
         await using var cmd = dataSource.CreateCommand("""

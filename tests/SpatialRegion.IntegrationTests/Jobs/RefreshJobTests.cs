@@ -21,7 +21,7 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
 {
     private const string BefolkningNy = "BE/BE0101/BE0101A/BefolkningNy";
     private static readonly string[] JamtlandAreas = ["2303", "2305", "2309", "2313", "2321", "2326", "2361", "2380", "23"];
-    private static readonly string[] KoladaIndicators = ["jt-kolada", "jt-k500", "jt-ktimeout", "jt-ktimeout-all", "jt-kmalformed", "jt-k429", "jt-twin", "jt-cron", "jt-notified"];
+    private static readonly string[] KoladaIndicators = ["jt-kolada", "jt-k500", "jt-ktimeout", "jt-ktimeout-all", "jt-kmalformed", "jt-k429", "jt-twin", "jt-cron", "jt-notified", "jt-misfire"];
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private FakeStatisticsServer _fake = null!;
@@ -352,6 +352,53 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
         var jobs = await scheduled.CreateClient().GetJsonAsync("/api/jobs/job-jt-cron");
         Assert.Equal("Europe/Stockholm", jobs["timeZone"]!.GetValue<string>());
         Assert.NotNull(jobs["nextRun"]);
+    }
+
+    [Fact]
+    public async Task An_occurrence_missed_while_the_service_was_down_runs_once_when_it_is_back_and_says_it_ran_late()
+    {
+        // Daily, three hours before now (Stockholm time): the missed occurrence is certainly hours old.
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Stockholm");
+        var now = DateTimeOffset.UtcNow;
+        var daily = TimeZoneInfo.ConvertTime(now.AddHours(-3), zone);
+        var schedule = string.Create(CultureInfo.InvariantCulture, $"{daily.Minute} {daily.Hour} * * *");
+        var settings = new Dictionary<string, string?>(_settings) { ["Jobs:Definitions:job-jt-misfire:Schedule"] = schedule };
+        var occurrences = JobSchedules.TryParse(schedule)!.GetOccurrences(now.AddDays(-4), now, zone).ToList();
+        var (ranLast, missed) = (occurrences[0], occurrences[^1]);
+        Assert.True(occurrences.Count >= 4);
+        // The job ran on schedule four days ago; then no instance was up for three of its occurrences.
+        await db.ScalarAsync<long>("""
+            INSERT INTO job_runs (job_id, trigger, scheduled_for, instance, status, started_at, finished_at)
+            VALUES ('job-jt-misfire', 'schedule', $1, 'before', 'succeeded', $1, $1) RETURNING id
+            """, ranLast.UtcDateTime);
+
+        // Two instances come back at once: one or both find the missed occurrence (the first claim hides it from a
+        // later look), and one runs it.
+        await using var first = new JobsTestApp(db.ConnectionString, _fake, settings);
+        await using var second = new JobsTestApp(db.ConnectionString, _fake, settings);
+        var caughtUp = await Task.WhenAll(
+            first.Services.GetRequiredService<JobScheduler>().CatchUpAsync(Ct),
+            second.Services.GetRequiredService<JobScheduler>().CatchUpAsync(Ct));
+        Assert.Contains(("job-jt-misfire", missed), caughtUp.SelectMany(c => c));
+        Assert.All(caughtUp.SelectMany(c => c), c => Assert.Equal(("job-jt-misfire", missed), c));
+        string? status = null;
+        for (var waited = Stopwatch.StartNew(); waited.Elapsed < TimeSpan.FromSeconds(20) && status is null or "queued" or "running";)
+        {
+            await Task.Delay(100, Ct);
+            await using var cmd = db.DataSource.CreateCommand("SELECT status FROM job_runs WHERE job_id = 'job-jt-misfire' AND scheduled_for = $1");
+            cmd.Parameters.Add(new NpgsqlParameter { Value = missed.UtcDateTime });
+            status = await cmd.ExecuteScalarAsync(Ct) as string;
+        }
+        Assert.Equal("succeeded", status);
+        Assert.Equal(1L, await db.ScalarAsync<long>(
+            "SELECT count(*) FROM job_runs WHERE job_id = 'job-jt-misfire' AND scheduled_for > $1", ranLast.UtcDateTime));
+        var runs = await first.CreateClient().GetStringAsync("/api/jobs/job-jt-misfire/runs", Ct);
+        var latest = JsonNode.Parse(runs)!.AsArray()[0]!;
+        Assert.Equal(missed, latest["scheduledFor"]!.GetValue<DateTimeOffset>());
+        Assert.True(latest["late"]!.GetValue<bool>());
+
+        // Back again with nothing missed since: nothing runs.
+        Assert.Empty(await first.Services.GetRequiredService<JobScheduler>().CatchUpAsync(Ct));
     }
 
     [Fact]
