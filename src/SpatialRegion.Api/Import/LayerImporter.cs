@@ -12,7 +12,8 @@ namespace SpatialRegion.Api.Import;
 /// key, and swapped in with DELETE + INSERT. Concurrent readers see the old or the new layer, never a mix; a
 /// failure anywhere leaves the old layer exactly as it was.
 /// </summary>
-public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCatalog catalog, LayerWriter writer, ILogger<LayerImporter> logger)
+public sealed partial class LayerImporter(
+    NpgsqlDataSource dataSource, LayerCatalog catalog, LayerWriter writer, Indicators.IndicatorLayers indicatorLayers, ILogger<LayerImporter> logger)
 {
     public async Task<ImportReport> ImportAsync(LayerImportRequest request, Action<string>? progress, CancellationToken ct)
     {
@@ -102,6 +103,9 @@ public sealed partial class LayerImporter(NpgsqlDataSource dataSource, LayerCata
         {
             throw new ImportException(e.Message, e);
         }
+        // Indicator layers carry copies of the boundaries their areas stand on: a new boundary layer rewrites them
+        // in this transaction, so that no reader sees new boundaries beside indicator layers on the old ones.
+        await indicatorLayers.RewriteStandingOnAsync(connection, tx, request.LayerId, ct);
 
         var used = await Scalar<int>(connection, tx,
             "SELECT count(*)::int FROM import_staging s WHERE EXISTS (SELECT 1 FROM import_ready r WHERE r.fid = s.fid)", ct);

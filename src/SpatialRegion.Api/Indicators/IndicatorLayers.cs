@@ -32,8 +32,39 @@ public sealed class IndicatorLayers(LayerWriter writer)
                 return;
             }
         }
-        await writer.ReplaceAsync(connection, tx, Definition(indicator), FeaturesSql(indicator),
+        await writer.ReplaceAsync(connection, tx, Definition(indicator, await BoundaryVersionsAsync(connection, tx, ct)), FeaturesSql(indicator),
             [new NpgsqlParameter { Value = indicator.Id, NpgsqlDbType = NpgsqlDbType.Text }], ct);
+    }
+
+    /// <summary>Rewrites (in the caller's transaction) every indicator layer with values on areas of
+    /// <paramref name="boundaryLayerId"/>, after that layer was replaced.</summary>
+    public async Task RewriteStandingOnAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string boundaryLayerId, CancellationToken ct)
+    {
+        if (!AreaCodes.Layers.Contains(boundaryLayerId))
+        {
+            return;
+        }
+        var ids = new List<string>();
+        await using (var standing = new NpgsqlCommand("""
+            SELECT DISTINCT v.indicator_id FROM indicator_values v
+            WHERE v.area_code IN (SELECT code FROM indicator_areas WHERE layer_id = $1)
+            ORDER BY 1
+            """, connection, tx))
+        {
+            standing.Parameters.Add(new NpgsqlParameter { Value = boundaryLayerId });
+            await using var reader = await standing.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                ids.Add(reader.GetString(0));
+            }
+        }
+        foreach (var id in ids)
+        {
+            if (await IndicatorCatalogue.FindAsync(connection, tx, id, forUpdate: false, ct) is { } indicator)
+            {
+                await RewriteAsync(connection, tx, indicator, ct);
+            }
+        }
     }
 
     public static async Task DeleteAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string indicatorId, CancellationToken ct)
@@ -67,7 +98,22 @@ public sealed class IndicatorLayers(LayerWriter writer)
         return list;
     }
 
-    private static LayerDefinition Definition(Indicator indicator) => new(
+    /// <summary>The versions of the boundary layers the areas' geometries come from, recorded in each indicator layer's
+    /// provenance: which boundaries a layer stands on can be read from it, and it changes when they are replaced.</summary>
+    private static async Task<Dictionary<string, long>> BoundaryVersionsAsync(NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT id, version FROM layers WHERE id = ANY ($1) ORDER BY id", connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = AreaCodes.Layers });
+        var versions = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            versions[reader.GetString(0)] = reader.GetInt64(1);
+        }
+        return versions;
+    }
+
+    private static LayerDefinition Definition(Indicator indicator, Dictionary<string, long> boundaries) => new(
         Id: indicator.LayerId,
         Title: $"{indicator.TitleSv} ({indicator.TitleEn})",
         Description: $"Indicator {indicator.Id}: one feature per area and period; value in {indicator.Unit}. {indicator.Description}".Trim(),
@@ -83,6 +129,7 @@ public sealed class IndicatorLayers(LayerWriter writer)
             source = indicator.Source,
             sourceReference = indicator.SourceReference,
             attribution = indicator.Attribution,
+            boundaries,
         }, IndicatorJson.Options)!.AsObject(),
         Properties: Properties(indicator));
 
