@@ -32,6 +32,17 @@ public static class AnalysisApi
             .WithDescription("Extensive variables (counts) keep their totals; intensive ones (rates) become weighted means.")
             .AnalysisEndpoint<AnalysisSchemas.InterpolationRequest>();
 
+        api.MapPost("/catchment", Catchment).WithName("Catchment")
+            .WithSummary("Catchments (isochrones) of facilities on the road network: bands in minutes or metres, per facility or dissolved, with population.")
+            .WithDescription("Polygons are the roads reached within each cut-off, buffered by buffer_m, an edge reached partly cut where the time runs out. "
+                + "Bands are cumulative. Facilities farther than max_snap_m from a road are named in the warnings. The metadata names the network version and speed table.")
+            .AnalysisEndpoint<AnalysisSchemas.CatchmentRequest>();
+        api.MapPost("/accessibility", Accessibility).WithName("Accessibility")
+            .WithSummary("Nearest facility by travel time for every origin (default: the populated 1 km squares of Jämtland), summed per facility and per area, with closure and opening scenarios.")
+            .WithDescription("output: origins (default), facilities, service_areas or areas; the per-area and per-facility tables are in analysis.summary. "
+                + "People outside the detailed network, too far from a road or with no facility reachable are counted apart.")
+            .AnalysisEndpoint<AnalysisSchemas.AccessibilityRequest>();
+
         api.MapGet("/results", ListResults).WithName("ListAnalysisResults")
             .WithSummary("Saved analysis results: layers of kind \"analysis\" with their provenance.");
         api.MapGet("/results/{layerId}", GetResult).WithName("GetAnalysisResult")
@@ -94,6 +105,14 @@ public static class AnalysisApi
 
     private static Task<IResult> Interpolate(HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options) =>
         RunAsync(context, runner, catalog, options.Value, InterpolationAnalysis.ReadAsync);
+
+    private static Task<IResult> Catchment(
+        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options, Networks.NetworkGraphs graphs) =>
+        RunAsync(context, runner, catalog, options.Value, (body, c, o, ct) => Networks.CatchmentAnalysis.ReadAsync(body, c, o, graphs, ct));
+
+    private static Task<IResult> Accessibility(
+        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options, Networks.NetworkGraphs graphs) =>
+        RunAsync(context, runner, catalog, options.Value, (body, c, o, ct) => Networks.AccessibilityAnalysis.ReadAsync(body, c, o, graphs, ct));
 
     private static async Task<IResult> RunAsync(
         HttpContext context, AnalysisRunner runner, LayerCatalog catalog, AnalysisOptions options, PlanReader read)
