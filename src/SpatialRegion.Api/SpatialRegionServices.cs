@@ -41,6 +41,7 @@ public static class SpatialRegionServices
             .ValidateOnStart();
         services.AddSingleton<LayerValidity>();
         services.AddSingleton<AnalysisRunner>();
+        services.AddSingleton<AnalysisJobs>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<IndicatorLayers>();
         services.AddSingleton<IndicatorCatalogue>();

@@ -43,6 +43,13 @@ public static class AnalysisApi
                 + "People outside the detailed network, too far from a road or with no facility reachable are counted apart.")
             .AnalysisEndpoint<AnalysisSchemas.AccessibilityRequest>();
 
+        api.MapGet("/jobs/{jobId}", GetJob).WithName("GetAnalysisJob")
+            .WithSummary("Status of an analysis started with Prefer: respond-async (OGC API - Processes statusInfo: accepted, running, successful, failed).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/jobs/{jobId}/results", GetJobResults).WithName("GetAnalysisJobResults")
+            .WithSummary("The result of a finished analysis job, as the synchronous request would have answered it.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapGet("/results", ListResults).WithName("ListAnalysisResults")
             .WithSummary("Saved analysis results: layers of kind \"analysis\" with their provenance.");
         api.MapGet("/results/{layerId}", GetResult).WithName("GetAnalysisResult")
@@ -107,23 +114,56 @@ public static class AnalysisApi
         RunAsync(context, runner, catalog, options.Value, InterpolationAnalysis.ReadAsync);
 
     private static Task<IResult> Catchment(
-        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options, Networks.NetworkGraphs graphs) =>
-        RunAsync(context, runner, catalog, options.Value, (body, c, o, ct) => Networks.CatchmentAnalysis.ReadAsync(body, c, o, graphs, ct));
+        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options, Networks.NetworkGraphs graphs, AnalysisJobs jobs) =>
+        RunAsync(context, runner, catalog, options.Value, (body, c, o, ct) => Networks.CatchmentAnalysis.ReadAsync(body, c, o, graphs, ct), jobs);
 
     private static Task<IResult> Accessibility(
-        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options, Networks.NetworkGraphs graphs) =>
-        RunAsync(context, runner, catalog, options.Value, (body, c, o, ct) => Networks.AccessibilityAnalysis.ReadAsync(body, c, o, graphs, ct));
+        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options, Networks.NetworkGraphs graphs, AnalysisJobs jobs) =>
+        RunAsync(context, runner, catalog, options.Value, (body, c, o, ct) => Networks.AccessibilityAnalysis.ReadAsync(body, c, o, graphs, ct), jobs);
+
+    private static IResult GetJob(string jobId, HttpRequest request, AnalysisJobs jobs) =>
+        jobs.Find(jobId) is { } job ? TypedResults.Ok(job.StatusInfo(RequestUrls.Base(request))) : NoSuchJob(jobId);
+
+    private static IResult GetJobResults(string jobId, AnalysisJobs jobs) => jobs.Find(jobId) switch
+    {
+        null => NoSuchJob(jobId),
+        { Answer: { } answer } => answer,
+        { Status: "failed" } job => Problems.WithStatus(StatusCodes.Status500InternalServerError, "Job failed", job.Message),
+        _ => Problems.WithStatus(StatusCodes.Status404NotFound, "Result not ready", $"Job '{jobId}' is still running; GET /api/analysis/jobs/{jobId} says how far it is."),
+    };
+
+    private static ProblemHttpResult NoSuchJob(string jobId) =>
+        Problems.NotFound($"There is no analysis job '{jobId}' (jobs are kept in memory, the last {AnalysisJobs.KeptJobs}).");
+
+    /// <summary>A refusal raised while a job ran, as the problem the synchronous request would have answered.</summary>
+    private static AnalysisAnswer? ProblemOf(Exception e)
+    {
+        var (status, title, parameter) = e switch
+        {
+            InvalidQueryException q => (StatusCodes.Status400BadRequest, "Invalid request", q.Parameter),
+            AnalysisException a => (a.Status, a.Title, a.Parameter),
+            _ => (0, "", null),
+        };
+        if (status == 0)
+        {
+            return null;
+        }
+        var problem = new System.Text.Json.Nodes.JsonObject { ["title"] = title, ["status"] = status, ["detail"] = e.Message, ["parameter"] = parameter };
+        return new AnalysisAnswer(status, "application/problem+json", System.Text.Encoding.UTF8.GetBytes(problem.ToJsonString()));
+    }
 
     private static async Task<IResult> RunAsync(
-        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, AnalysisOptions options, PlanReader read)
+        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, AnalysisOptions options, PlanReader read, AnalysisJobs? jobs = null)
     {
         var ct = context.RequestAborted;
         try
         {
             AnalysisPlan plan;
+            string text;
             using (var body = await RequestBody.ReadAsync(context.Request, options.MaxRequestBytes, ct))
             {
                 plan = await read(body.RootElement, catalog, options, ct);
+                text = body.RootElement.GetRawText();
             }
             if (plan.SaveAs is not null)
             {
@@ -135,7 +175,26 @@ public static class AnalysisApi
                     return context.User.Identity?.IsAuthenticated == true ? TypedResults.Forbid() : TypedResults.Challenge();
                 }
             }
-            return await runner.RunAsync(plan, context.Request, ct);
+            if (jobs is null)
+            {
+                return await runner.RunAsync(plan, context.Request, ct);
+            }
+            var key = await jobs.CacheKeyAsync(plan, text, ct);
+            if (jobs.TryCached(key, out var cached))
+            {
+                context.Response.Headers["X-Cache"] = "hit";
+                return cached;
+            }
+            var origin = RequestOrigin.Of(context.Request);
+            if (context.Request.Headers["Prefer"].Any(p => p?.Contains("respond-async", StringComparison.OrdinalIgnoreCase) == true))
+            {
+                var job = jobs.Start(plan, origin, key, ProblemOf);
+                var status = job.StatusInfo(origin.BaseUrl);
+                context.Response.Headers["Preference-Applied"] = "respond-async";
+                context.Response.Headers.Location = $"{origin.BaseUrl}/api/analysis/jobs/{job.Id}";
+                return Results.Json(status, statusCode: StatusCodes.Status202Accepted);
+            }
+            return await jobs.RenderAsync(plan, origin, key, ct);
         }
         catch (InvalidQueryException e)
         {

@@ -55,7 +55,9 @@ public sealed partial class AnalysisRunner(
                     return await SaveAsync(plan, plan.SaveAs, existingKind, saving, metadata, count, request, ct);
                 }
             }
-            var result = new AnalysisResultStream(session, plan, metadata, count, timing);
+            IResult result = plan.Csv
+                ? new AnalysisCsvResult(session, plan, timing)
+                : new AnalysisResultStream(session, plan, metadata, count, timing);
             session = null;
             return result;
         }

@@ -88,6 +88,7 @@ public static class AnalysisSchemas
         [property: JsonPropertyName("access_speed_kmh"), Description("Speed of the straight leg from a facility to the road (default 30).")] double? AccessSpeedKmh = null,
         [property: JsonPropertyName("max_snap_m"), Description("Facilities farther from a road are named in the warnings (default 1000).")] double? MaxSnapM = null,
         [property: JsonPropertyName("facility_name"), Description("Attribute naming a facility (default: one called name or Namn).")] string? FacilityName = null,
+        [property: JsonPropertyName("format"), Description("geojson (default) or csv.")] string? Format = null,
         [property: JsonPropertyName("output_crs")] string? OutputCrs = null,
         [property: JsonPropertyName("save_as")] SaveAs? SaveAs = null);
 
@@ -109,6 +110,7 @@ public static class AnalysisSchemas
         [property: JsonPropertyName("area_name")] string? AreaName = null,
         [property: JsonPropertyName("scenario")] Scenario? Scenario = null,
         [property: JsonPropertyName("output"), Description("origins (default), facilities, service_areas or areas.")] string? Output = null,
+        [property: JsonPropertyName("format"), Description("geojson (default) or csv: the output's attributes as a table.")] string? Format = null,
         [property: JsonPropertyName("output_crs")] string? OutputCrs = null,
         [property: JsonPropertyName("save_as")] SaveAs? SaveAs = null);
 }

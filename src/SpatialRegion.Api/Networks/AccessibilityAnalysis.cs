@@ -86,6 +86,7 @@ public static class AccessibilityAnalysis
                 throw new InvalidQueryException("scenario", "A scenario closes facilities (\"close\": [ids]) or opens them (\"open\": {\"geojson\": points}), or both.");
             }
         }
+        var csv = NetworkInputs.ReadCsv(request);
         var outputSrid = AnalysisRequests.ReadOutputSrid(request);
         var saveAs = AnalysisRequests.ReadSaveAs(request);
         request.RejectUnknown();
@@ -173,7 +174,7 @@ public static class AccessibilityAnalysis
             await WriteResultAsync(session, output, points, rows, before, after, facilitySet, baseline, withScenario, cutoffs, token);
         }
 
-        return new AnalysisPlan("accessibility", inputs, Stage, Compute, result, parameters, outputSrid, saveAs, NarrowHint);
+        return new AnalysisPlan("accessibility", inputs, Stage, Compute, result, parameters, outputSrid, saveAs, NarrowHint, csv);
     }
 
     /// <summary>Nearest facility of every origin: one search from all facilities toward the origins.</summary>

@@ -23,6 +23,21 @@ public static class NetworkInputs
             : throw new InvalidQueryException(request.Member(name), $"{request.Member(name)} must be a number above 0 and at most {max}.");
     }
 
+    /// <summary><c>"format": "geojson"</c> (default, features) or <c>"csv"</c> (the same attributes as a table).</summary>
+    public static bool ReadCsv(RequestJson request)
+    {
+        var format = request.String("format") ?? "geojson";
+        if (format is not ("geojson" or "csv"))
+        {
+            throw new InvalidQueryException("format", $"Unknown format '{format}'. Use geojson or csv.");
+        }
+        if (format == "csv" && request.Has("save_as"))
+        {
+            throw new InvalidQueryException("format", "A saved result is a layer; leave out \"format\": \"csv\" with save_as.");
+        }
+        return format == "csv";
+    }
+
     /// <summary>Cut-offs: increasing, positive, at most <paramref name="max"/>, at most <paramref name="maxCount"/> of them (422 beyond).</summary>
     public static double[] ReadCutoffs(RequestJson request, string name, double[] fallback, double max, int maxCount)
     {
