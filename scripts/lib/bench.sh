@@ -89,7 +89,7 @@ bench_analysis() {
   curl -sf -o /dev/null -H 'Content-Type: application/json' --data-binary "$body" "$BENCH_URL$path" || { echo "$name: request failed"; rm -f "$headers"; return 0; }
   for _ in $(seq 1 "${BENCH_RUNS:-5}"); do
     times+=("$(curl -s -o /dev/null -D "$headers" -w '%{time_total} %{size_download}' -H 'Content-Type: application/json' \
-      --data-binary "$body" "$BENCH_URL$path") $(sed -n 's/^Server-Timing: stage;dur=\([0-9.]*\), compute;dur=\([0-9.]*\).*/\1 \2/p' "$headers" | tr -d '\r')")
+      -H 'Cache-Control: no-cache' --data-binary "$body" "$BENCH_URL$path") $(sed -n 's/^Server-Timing: stage;dur=\([0-9.]*\), compute;dur=\([0-9.]*\).*/\1 \2/p' "$headers" | tr -d '\r')")
   done
   rm -f "$headers"
   printf '%s\n' "${times[@]}" | sort -n | awk -v name="$name" '

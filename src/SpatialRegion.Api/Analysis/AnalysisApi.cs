@@ -180,9 +180,10 @@ public static class AnalysisApi
                 return await runner.RunAsync(plan, context.Request, ct);
             }
             var key = await jobs.CacheKeyAsync(plan, text, ct);
-            if (jobs.TryCached(key, out var cached))
+            // Cache-Control: no-cache asks for a fresh computation (benchmarks, or a client that doubts the cache).
+            var fresh = context.Request.Headers.CacheControl.Any(c => c?.Contains("no-cache", StringComparison.OrdinalIgnoreCase) == true);
+            if (!fresh && jobs.TryCached(key, out var cached))
             {
-                context.Response.Headers["X-Cache"] = "hit";
                 return cached;
             }
             var origin = RequestOrigin.Of(context.Request);

@@ -40,11 +40,15 @@ public sealed class AnalysisJob(string id, string analysis)
     };
 }
 
-/// <summary>A whole answer held in memory: status, content type, body.</summary>
-public sealed record AnalysisAnswer(int Status, string ContentType, byte[] Body) : IResult
+/// <summary>A whole answer held in memory: status, content type, body, and the headers it was computed with (Server-Timing, Content-Crs).</summary>
+public sealed record AnalysisAnswer(int Status, string ContentType, byte[] Body, IReadOnlyDictionary<string, string>? Headers = null) : IResult
 {
     public async Task ExecuteAsync(HttpContext context)
     {
+        foreach (var (name, value) in Headers ?? new Dictionary<string, string>())
+        {
+            context.Response.Headers[name] = value;
+        }
         context.Response.StatusCode = Status;
         context.Response.ContentType = ContentType;
         context.Response.ContentLength = Body.Length;
@@ -86,7 +90,7 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
         {
             return false;
         }
-        answer = new AnalysisAnswer(StatusCodes.Status200OK, Encoding.UTF8.GetString(type), body);
+        answer = new AnalysisAnswer(StatusCodes.Status200OK, Encoding.UTF8.GetString(type), body, new Dictionary<string, string> { ["X-Cache"] = "hit" });
         return true;
     }
 
@@ -101,7 +105,9 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
         context.Response.Body = buffer;
         var result = await runner.RunAsync(plan, context.Request, ct);
         await result.ExecuteAsync(context);
-        var answer = new AnalysisAnswer(context.Response.StatusCode, context.Response.ContentType ?? "application/octet-stream", buffer.ToArray());
+        var headers = context.Response.Headers.Where(h => h.Key is "Server-Timing" or "Content-Crs" or "Location")
+            .ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase);
+        var answer = new AnalysisAnswer(context.Response.StatusCode, context.Response.ContentType ?? "application/octet-stream", buffer.ToArray(), headers);
         if (cacheKey is not null && answer.Status == StatusCodes.Status200OK && answer.Body.Length <= cache.MaxEntryBytes)
         {
             cache.SetBody(cacheKey, answer.Body);

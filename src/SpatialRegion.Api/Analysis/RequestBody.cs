@@ -36,14 +36,20 @@ public static class RequestBody
         {
             throw new InvalidQueryException("body", "The request body is empty; send the analysis as a JSON object.");
         }
+        // The parser checks UTF-8 only in the strings it is asked for, later; a body that is not UTF-8 is refused here.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.WrittenSpan))
+        {
+            throw new InvalidQueryException("body", "The request body is not valid UTF-8.");
+        }
         try
         {
-            return JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = 64 });
+            // A member given twice would be read as whichever one a reader happens to take: refused instead.
+            return JsonDocument.Parse(buffer.WrittenMemory, new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
             throw new InvalidQueryException("body",
-                $"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}).");
+                $"The request body is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}");
         }
     }
 

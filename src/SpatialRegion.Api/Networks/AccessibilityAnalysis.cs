@@ -34,11 +34,7 @@ public static class AccessibilityAnalysis
     {
         var request = RequestJson.Of(body, "");
         var budget = new InlineBudget(options.MaxInlineVertices);
-        var facilities = (await AnalysisInputs.ReadAsync(request.RequiredObject("facilities"), catalog, budget, null, ct)).Input;
-        if (facilities.Family != GeometryFamily.Point)
-        {
-            throw new InvalidQueryException("facilities", "Facilities are points.");
-        }
+        var facilities = await NetworkInputs.ReadFacilitiesAsync(request, catalog, budget, ct);
         using var defaultOrigins = JsonDocument.Parse(DefaultOrigins);
         using var defaultAreas = JsonDocument.Parse(DefaultAreas);
         var originsGiven = request.Object("origins");

@@ -27,11 +27,7 @@ public static class CatchmentAnalysis
     {
         var request = RequestJson.Of(body, "");
         var budget = new InlineBudget(options.MaxInlineVertices);
-        var facilities = (await AnalysisInputs.ReadAsync(request.RequiredObject("facilities"), catalog, budget, null, ct)).Input;
-        if (facilities.Family != GeometryFamily.Point)
-        {
-            throw new InvalidQueryException("facilities", "Facilities are points.");
-        }
+        var facilities = await NetworkInputs.ReadFacilitiesAsync(request, catalog, budget, ct);
         var mode = request.String("mode") ?? "network";
         if (mode is not ("network" or "straight_line"))
         {
@@ -169,16 +165,20 @@ public static class CatchmentAnalysis
                     FROM unnest($2::int[], $3::float8[], $4::float8[], $5::int[]) AS p(edge_id, f, t, grp)
                     JOIN network_edges e ON e.network_id = $1 AND e.edge_id = p.edge_id
                     """, token, network.Id, pieces.Edge.ToArray(), pieces.From.ToArray(), pieces.To.ToArray(), pieces.Group.ToArray());
-                // Two buffers: a thin one first merges the roads into few polygons cheaply, the second widens those. One wide
-                // buffer of all lines at once spends its time uniting thousands of overlapping sausages (ten times slower).
+                // Buffered in 20 km cells, then the cells united: one buffer of everything spends its time uniting thousands of
+                // overlapping outlines (five times slower on the county's pharmacies). In each cell two buffers: a thin one merges
+                // the roads into few polygons cheaply, the second widens those (four times quicker than one wide buffer).
                 // Simplifying by a fifth of the width first moves the outline by less than that.
                 await session.ExecuteAsync($"""
                     INSERT INTO analysis_result (ordinal, fid, properties, geom)
                     SELECT g.ordinal, g.ordinal::text, g.properties || jsonb_build_object('reached_km', round((p.length / 1000)::numeric, 2)), p.geom
                     FROM catchment_groups g
-                    JOIN (SELECT grp, sum(ST_Length(geom)) AS length,
-                                 ST_Multi(ST_Buffer(ST_Buffer(ST_Collect(ST_Simplify(geom, {width3} / 5)), {width3} / 20, 'quad_segs=1'), {width3} * 19 / 20, 'quad_segs=2')) AS geom
-                          FROM catchment_pieces GROUP BY grp) p ON p.grp = g.ordinal
+                    JOIN (SELECT grp, sum(length) AS length, ST_Multi(ST_Union(geom)) AS geom FROM (
+                            SELECT grp, sum(ST_Length(geom)) AS length,
+                                   ST_Buffer(ST_Buffer(ST_Collect(ST_Simplify(geom, {width3} / 5)), {width3} / 20, 'quad_segs=1'), {width3} * 19 / 20, 'quad_segs=2') AS geom
+                            FROM catchment_pieces
+                            GROUP BY grp, floor(ST_X(ST_StartPoint(geom)) / 20000), floor(ST_Y(ST_StartPoint(geom)) / 20000)) AS cells
+                          GROUP BY grp) p ON p.grp = g.ordinal
                     """, token);
                 var unreached = groups.Count - (int)await session.ScalarAsync<long>("SELECT count(*) FROM analysis_result", token);
                 if (unreached > 0)

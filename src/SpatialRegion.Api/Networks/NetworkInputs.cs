@@ -23,6 +23,13 @@ public static class NetworkInputs
             : throw new InvalidQueryException(request.Member(name), $"{request.Member(name)} must be a number above 0 and at most {max}.");
     }
 
+    /// <summary><c>"facilities"</c>: points of a layer (filter, bbox) or inline GeoJSON.</summary>
+    public static async Task<AnalysisInput> ReadFacilitiesAsync(RequestJson request, LayerCatalog catalog, InlineBudget budget, CancellationToken ct)
+    {
+        var facilities = (await AnalysisInputs.ReadAsync(request.RequiredObject("facilities"), catalog, budget, null, ct)).Input;
+        return facilities.Family == GeometryFamily.Point ? facilities : throw new InvalidQueryException("facilities", "Facilities are points.");
+    }
+
     /// <summary><c>"format": "geojson"</c> (default, features) or <c>"csv"</c> (the same attributes as a table).</summary>
     public static bool ReadCsv(RequestJson request)
     {

@@ -20,20 +20,7 @@ public sealed class SavedNetworkResultsTests(PostgisFixture db) : IAsyncLifetime
         }
     }
 
-    private static async Task<JsonObject> Ogr2ogr(string source, string layer)
-    {
-        var target = Path.Combine(Path.GetTempPath(), $"network-{layer}-{Guid.NewGuid():N}.geojson");
-        try
-        {
-            var (exit, output, error) = await Tool.RunAsync("ogr2ogr", ["-f", "GeoJSON", target, source, layer]);
-            Assert.True(exit == 0, $"ogr2ogr failed ({exit}): {output} {error}");
-            return JsonNode.Parse(await File.ReadAllTextAsync(target, TestContext.Current.CancellationToken))!.AsObject();
-        }
-        finally
-        {
-            File.Delete(target);
-        }
-    }
+    private static Task<JsonObject> Ogr2ogr(string source, string layer) => Tool.Ogr2ogrAsync(source, layer);
 
     [Fact]
     public async Task Saved_catchment_and_accessibility_layers_carry_provenance_and_load_through_ogc_api_and_wfs()
