@@ -187,7 +187,8 @@ public static class AnalysisApi
                 return cached;
             }
             var origin = RequestOrigin.Of(context.Request);
-            if (context.Request.Headers["Prefer"].Any(p => p?.Contains("respond-async", StringComparison.OrdinalIgnoreCase) == true))
+            if (await jobs.TooLargeToWaitAsync(plan, ct)
+                || context.Request.Headers["Prefer"].Any(p => p?.Contains("respond-async", StringComparison.OrdinalIgnoreCase) == true))
             {
                 var job = jobs.Start(plan, origin, key, ProblemOf);
                 var status = job.StatusInfo(origin.BaseUrl);

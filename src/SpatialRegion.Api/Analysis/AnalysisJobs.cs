@@ -67,7 +67,35 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
     public const int KeptJobs = 200;
     private readonly ConcurrentDictionary<string, AnalysisJob> _jobs = new(StringComparer.Ordinal);
 
+    /// <summary>Per-facility catchments of more facilities than this run as a job even unasked.</summary>
+    public const int SynchronousFacilities = 100;
+
     public AnalysisJob? Find(string id) => _jobs.GetValueOrDefault(id);
+
+    /// <summary>
+    /// Whether a plan is too large for one synchronous answer: per-facility catchments of more than
+    /// <see cref="SynchronousFacilities"/> facilities (each a search and a buffer of its own), counted after the filter.
+    /// </summary>
+    public async Task<bool> TooLargeToWaitAsync(AnalysisPlan plan, CancellationToken ct)
+    {
+        if (plan.Analysis != "catchment" || plan.Parameters["dissolve"]?.GetValue<bool>() != false)
+        {
+            return false;
+        }
+        switch (plan.Inputs.GetValueOrDefault("facilities"))
+        {
+            case InlineInput inline:
+                return inline.Source.Features.Count > SynchronousFacilities;
+            case LayerInput { Layer.FeatureCount: > SynchronousFacilities } layer:
+                await using (var batch = dataSource.CreateBatch())
+                {
+                    batch.BatchCommands.Add(LayerSql.Count(layer.Layer, layer.Filter));
+                    return (long)(await batch.ExecuteScalarAsync(ct))! > SynchronousFacilities;
+                }
+            default:
+                return false;
+        }
+    }
 
     /// <summary>The cache key of a plan: the analysis, the request body and the versions of its layers and network. Null: not cached.</summary>
     public async Task<string?> CacheKeyAsync(AnalysisPlan plan, string body, CancellationToken ct)

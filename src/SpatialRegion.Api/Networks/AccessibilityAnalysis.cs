@@ -166,7 +166,17 @@ public static class AccessibilityAnalysis
             }
 
             var rows = points.Select(p => Classify(p, after[p.Index], maxAccess)).ToArray();
-            Summarise(session, points, rows, before, after, facilitySet, baseline, cutoffs, withScenario, maxAccess);
+            var areaNames = new Dictionary<string, string?>(StringComparer.Ordinal);
+            await using (var names = session.Command("SELECT fid, properties ->> $1 FROM analysis_areas",
+                [new NpgsqlParameter { Value = (object?)areaName ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Text }]))
+            await using (var reader = await names.ExecuteReaderAsync(token))
+            {
+                while (await reader.ReadAsync(token))
+                {
+                    areaNames[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+                }
+            }
+            Summarise(session, points, rows, before, after, facilitySet, baseline, cutoffs, withScenario, maxAccess, areaNames);
             await WriteResultAsync(session, output, points, rows, before, after, facilitySet, baseline, withScenario, cutoffs, token);
         }
 
@@ -245,7 +255,8 @@ public static class AccessibilityAnalysis
     private static string Key(double cutoff) => cutoff.ToString(CultureInfo.InvariantCulture);
 
     private static void Summarise(AnalysisSession session, List<SnappedPoint> origins, string[] rows, Nearest[] before, Nearest[] after,
-        List<SnappedPoint> facilities, List<SnappedPoint> baseline, double[] cutoffs, bool scenario, double maxAccess)
+        List<SnappedPoint> facilities, List<SnappedPoint> baseline, double[] cutoffs, bool scenario, double maxAccess,
+        IReadOnlyDictionary<string, string?> areaNames)
     {
         JsonObject Group(IEnumerable<SnappedPoint> members)
         {
@@ -307,6 +318,7 @@ public static class AccessibilityAnalysis
         {
             var group = Group(area);
             group.Insert(0, "area", area.Key);
+            group.Insert(1, "name", areaNames.GetValueOrDefault(area.Key));
             areas.Add(group);
         }
         var served = new JsonArray();
@@ -356,7 +368,8 @@ public static class AccessibilityAnalysis
             ],
             _ =>
             [
-                new("area", LayerProperty.String), new("population", LayerProperty.Number), new("mean_minutes", LayerProperty.Number),
+                new("area", LayerProperty.String), new("area_name", LayerProperty.String), new("population", LayerProperty.Number),
+                new("mean_minutes", LayerProperty.Number),
                 new("median_minutes", LayerProperty.Number),
                 .. cutoffs.SelectMany(c => (LayerProperty[])[new($"within_{Key(c)}", LayerProperty.Number), new($"share_within_{Key(c)}", LayerProperty.Number)]),
                 new("beyond_last", LayerProperty.Number), new(Unreachable, LayerProperty.Number), new(MainRoadsOnly, LayerProperty.Number),
@@ -427,6 +440,7 @@ public static class AccessibilityAnalysis
                     var row = new JsonObject
                     {
                         ["area"] = area["area"]!.GetValue<string>(),
+                        ["area_name"] = area["name"]?.GetValue<string>(),
                         ["population"] = area["population"]!.DeepClone(),
                         ["mean_minutes"] = area["mean_minutes"]?.DeepClone(),
                         ["median_minutes"] = area["median_minutes"]?.DeepClone(),

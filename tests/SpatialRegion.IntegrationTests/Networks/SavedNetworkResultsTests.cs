@@ -87,9 +87,9 @@ public sealed class SavedNetworkResultsTests(PostgisFixture db) : IAsyncLifetime
             TestContext.Current.CancellationToken);
         Assert.Equal("text/csv", response.Content.Headers.ContentType!.MediaType);
         var lines = (await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).TrimEnd().Split("\r\n");
-        Assert.StartsWith("area,population,mean_minutes,median_minutes,within_5,share_within_5", lines[0]);
+        Assert.StartsWith("area,area_name,population,mean_minutes,median_minutes,within_5,share_within_5", lines[0]);
         Assert.Equal(9, lines.Length);
-        Assert.Contains(lines, l => l.StartsWith("2380,", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("2380,Östersund,", StringComparison.Ordinal));
 
         AnalysisHttp.AssertProblem(await client.PostAsync("/api/analysis/accessibility",
             """{"facilities": {"layer": "pharmacies"}, "format": "csv", "save_as": "x"}"""), HttpStatusCode.BadRequest, "save_as", "format");
@@ -110,5 +110,30 @@ public sealed class SavedNetworkResultsTests(PostgisFixture db) : IAsyncLifetime
         var second = await client.PostOkAsync("/api/analysis/accessibility", body);
         Assert.False(second.Response.Headers.Contains("X-Cache"));
         Assert.NotEqual(first.Analysis["summary"]!["total"]!["mean_minutes"]!.ToJsonString(), second.Analysis["summary"]!["total"]!["mean_minutes"]!.ToJsonString());
+    }
+
+    [Fact]
+    public async Task Per_facility_catchments_of_more_than_a_hundred_facilities_run_as_a_job_unasked()
+    {
+        using var editor = db.CreateClient(ApiRole.Editor);
+        var points = string.Join(",", Enumerable.Range(0, 101).Select(i =>
+            $$$"""{"type":"Feature","id":"p{{{i}}}","properties":{},"geometry":{"type":"Point","coordinates":[{{{460000 + i * 200}}},7005000]}}"""));
+        using (var put = await editor.PutAsync("/api/layers/test-many-facilities", new StringContent(
+            """{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3006"}},"features":[""" + points + "]}",
+            System.Text.Encoding.UTF8, "application/geo+json"), TestContext.Current.CancellationToken))
+        {
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        }
+        using var client = db.CreateClient();
+        var many = await client.PostAsync("/api/analysis/catchment", """{"facilities": {"layer": "test-many-facilities"}, "minutes": [1]}""");
+        Assert.Equal(HttpStatusCode.Accepted, many.Status);
+        Assert.Contains("/api/analysis/jobs/", many.Response.Headers.Location!.ToString());
+        Assert.Equal("catchment", many.Body["processID"]!.GetValue<string>());
+        // Filtered to fewer, or dissolved, it is answered at once.
+        var few = await client.PostAsync("/api/analysis/catchment",
+            """{"facilities": {"layer": "test-many-facilities", "bbox": [460000, 7004000, 461000, 7006000], "bbox_crs": "EPSG:3006"}, "minutes": [1]}""");
+        Assert.Equal(HttpStatusCode.OK, few.Status);
+        var dissolved = await client.PostAsync("/api/analysis/catchment", """{"facilities": {"layer": "test-many-facilities"}, "minutes": [1], "dissolve": true}""");
+        Assert.Equal(HttpStatusCode.OK, dissolved.Status);
     }
 }
