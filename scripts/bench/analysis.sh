@@ -11,24 +11,6 @@ BENCH_RUNS=${BENCH_RUNS:-5}
 analysis_state=$(local_state_dir "${BENCH_ROOT:?}")
 analysis_psql() { pg_psql "$analysis_state" -d spatialregion -qtA "$@"; }
 
-# bench_analysis NAME PATH BODY: BENCH_RUNS timed POSTs; prints median/min/max seconds, the server's
-# staging and computing time of the median run, and the response size.
-bench_analysis() {
-  local name=$1 path=$2 body=$3 headers times=()
-  headers=$(mktemp)
-  curl -sf -o /dev/null -H 'Content-Type: application/json' --data-binary "$body" "$BENCH_URL$path" || { echo "$name: request failed"; rm -f "$headers"; return 0; }
-  for _ in $(seq 1 "$BENCH_RUNS"); do
-    times+=("$(curl -s -o /dev/null -D "$headers" -w '%{time_total} %{size_download}' -H 'Content-Type: application/json' \
-      --data-binary "$body" "$BENCH_URL$path") $(sed -n 's/^Server-Timing: stage;dur=\([0-9.]*\), compute;dur=\([0-9.]*\).*/\1 \2/p' "$headers" | tr -d '\r')")
-  done
-  rm -f "$headers"
-  printf '%s\n' "${times[@]}" | sort -n | awk -v name="$name" '
-    { t[NR] = $1; size = $2; stage[NR] = $3; compute[NR] = $4 }
-    END { m = int((NR + 1) / 2);
-          printf "%-46s median %6.3f s  (min %.3f, max %.3f)  stage %6.0f ms  compute %6.0f ms  %9d bytes\n",
-                 name, t[m], t[1], t[NR], stage[m], compute[m], size }' | tee -a "$BENCH_RESULTS"
-}
-
 # A municipal indicator for all 290 municipalities: area in km² (extensive), sent as {code: value}.
 analysis_indicator=$(analysis_psql -c "SELECT json_object_agg(fid, round((ST_Area(geom) / 1e6)::numeric, 1)) FROM layer_features WHERE layer_id = 'municipalities'")
 

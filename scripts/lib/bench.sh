@@ -80,3 +80,21 @@ bench_sql() {
   rm -f "$script"
   printf '%-44s %10s tx/s    (PostGIS alone, pgbench)\n' "$name" "$tps" | tee -a "$BENCH_RESULTS"
 }
+
+# bench_analysis NAME PATH BODY: BENCH_RUNS timed POSTs; prints median/min/max seconds, the server's
+# staging and computing time of the median run, and the response size.
+bench_analysis() {
+  local name=$1 path=$2 body=$3 headers times=()
+  headers=$(mktemp)
+  curl -sf -o /dev/null -H 'Content-Type: application/json' --data-binary "$body" "$BENCH_URL$path" || { echo "$name: request failed"; rm -f "$headers"; return 0; }
+  for _ in $(seq 1 "${BENCH_RUNS:-5}"); do
+    times+=("$(curl -s -o /dev/null -D "$headers" -w '%{time_total} %{size_download}' -H 'Content-Type: application/json' \
+      -H 'Cache-Control: no-cache' --data-binary "$body" "$BENCH_URL$path") $(sed -n 's/^Server-Timing: stage;dur=\([0-9.]*\), compute;dur=\([0-9.]*\).*/\1 \2/p' "$headers" | tr -d '\r')")
+  done
+  rm -f "$headers"
+  printf '%s\n' "${times[@]}" | sort -n | awk -v name="$name" '
+    { t[NR] = $1; size = $2; stage[NR] = $3; compute[NR] = $4 }
+    END { m = int((NR + 1) / 2);
+          printf "%-46s median %6.3f s  (min %.3f, max %.3f)  stage %6.0f ms  compute %6.0f ms  %9d bytes\n",
+                 name, t[m], t[1], t[NR], stage[m], compute[m], size }' | tee -a "$BENCH_RESULTS"
+}

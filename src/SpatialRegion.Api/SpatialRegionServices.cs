@@ -10,6 +10,7 @@ using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Jobs;
 using SpatialRegion.Api.Jobs.Sources;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Networks;
 using SpatialRegion.Api.Ogc;
 using SpatialRegion.Api.Wfs;
 
@@ -30,12 +31,16 @@ public static class SpatialRegionServices
         services.AddSingleton<LayerWriter>();
         services.AddSingleton<LayerImporter>();
         services.AddSingleton<DefaultLayers>();
+        services.AddSingleton<Networks.NetworkGraphs>();
+        services.AddSingleton<Networks.NetworkImporter>();
+        services.AddSingleton<Networks.DefaultNetworks>();
         services.AddOptions<AnalysisOptions>().BindConfiguration(AnalysisOptions.Section)
             .Validate(o => o.MaxRequestBytes > 0 && o.MaxInlineVertices > 0 && o.StatementTimeoutSeconds > 0 && o.MaxConcurrentAnalyses > 0,
                 "SpatialRegion:Analysis limits must be positive.")
             .ValidateOnStart();
         services.AddSingleton<LayerValidity>();
         services.AddSingleton<AnalysisRunner>();
+        services.AddSingleton<AnalysisJobs>();
         services.AddSingleton<ApiKeyStore>();
         services.AddSingleton<IndicatorLayers>();
         services.AddSingleton<IndicatorCatalogue>();
@@ -98,6 +103,7 @@ public static class SpatialRegionServices
 
         app.MapLayersApi();
         app.MapAnalysisApi();
+        app.MapNetworksApi();
         app.MapApiKeysApi();
         app.MapOgcApi();
         app.MapWfs();

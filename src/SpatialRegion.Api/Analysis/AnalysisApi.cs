@@ -33,6 +33,24 @@ public static class AnalysisApi
             .WithDescription("Extensive variables (counts) keep their totals; intensive ones (rates) become weighted means.")
             .AnalysisEndpoint<AnalysisSchemas.InterpolationRequest>().LimitBodyTo(maxRequestBytes);
 
+        api.MapPost("/catchment", Catchment).WithName("Catchment")
+            .WithSummary("Catchments (isochrones) of facilities on the road network: bands in minutes or metres, per facility or dissolved, with population.")
+            .WithDescription("Polygons are the roads reached within each cut-off, buffered by buffer_m, an edge reached partly cut where the time runs out. "
+                + "Bands are cumulative. Facilities farther than max_snap_m from a road are named in the warnings. The metadata names the network version and speed table.")
+            .AnalysisEndpoint<AnalysisSchemas.CatchmentRequest>().LimitBodyTo(maxRequestBytes);
+        api.MapPost("/accessibility", Accessibility).WithName("Accessibility")
+            .WithSummary("Nearest facility by travel time for every origin (default: the populated 1 km squares of Jämtland), summed per facility and per area, with closure and opening scenarios.")
+            .WithDescription("output: origins (default), facilities, service_areas or areas; the per-area and per-facility tables are in analysis.summary. "
+                + "People outside the detailed network, too far from a road or with no facility reachable are counted apart.")
+            .AnalysisEndpoint<AnalysisSchemas.AccessibilityRequest>().LimitBodyTo(maxRequestBytes);
+
+        api.MapGet("/jobs/{jobId}", GetJob).WithName("GetAnalysisJob")
+            .WithSummary("Status of an analysis started with Prefer: respond-async (OGC API - Processes statusInfo: accepted, running, successful, failed).")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        api.MapGet("/jobs/{jobId}/results", GetJobResults).WithName("GetAnalysisJobResults")
+            .WithSummary("The result of a finished analysis job, as the synchronous request would have answered it.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         api.MapGet("/results", ListResults).WithName("ListAnalysisResults")
             .WithSummary("Saved analysis results: layers of kind \"analysis\" with their provenance.");
         api.MapGet("/results/{layerId}", GetResult).WithName("GetAnalysisResult")
@@ -96,14 +114,55 @@ public static class AnalysisApi
     private static Task<IResult> Interpolate(HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options) =>
         RunAsync(context, runner, catalog, options.Value, InterpolationAnalysis.ReadAsync);
 
+    private static Task<IResult> Catchment(
+        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options, Networks.NetworkGraphs graphs, AnalysisJobs jobs) =>
+        RunAsync(context, runner, catalog, options.Value, (body, c, o, ct) => Networks.CatchmentAnalysis.ReadAsync(body, c, o, graphs, ct), jobs);
+
+    private static Task<IResult> Accessibility(
+        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options, Networks.NetworkGraphs graphs, AnalysisJobs jobs) =>
+        RunAsync(context, runner, catalog, options.Value, (body, c, o, ct) => Networks.AccessibilityAnalysis.ReadAsync(body, c, o, graphs, ct), jobs);
+
+    private static IResult GetJob(string jobId, HttpRequest request, AnalysisJobs jobs) =>
+        jobs.Find(jobId) is { } job ? TypedResults.Ok(job.StatusInfo(RequestUrls.Base(request))) : NoSuchJob(jobId);
+
+    private static IResult GetJobResults(string jobId, AnalysisJobs jobs) => jobs.Find(jobId) switch
+    {
+        null => NoSuchJob(jobId),
+        { Answer: { } answer } => answer,
+        { Status: "failed" } job => Problems.WithStatus(StatusCodes.Status500InternalServerError, "Job failed", job.Message),
+        _ => Problems.WithStatus(StatusCodes.Status404NotFound, "Result not ready", $"Job '{jobId}' is still running; GET /api/analysis/jobs/{jobId} says how far it is."),
+    };
+
+    private static ProblemHttpResult NoSuchJob(string jobId) =>
+        Problems.NotFound($"There is no analysis job '{jobId}' (jobs are kept in memory, the last {AnalysisJobs.KeptJobs}).");
+
+    /// <summary>A refusal raised while a job ran, as the problem the synchronous request would have answered.</summary>
+    private static AnalysisAnswer? ProblemOf(Exception e)
+    {
+        var (status, title, parameter) = e switch
+        {
+            InvalidQueryException q => (StatusCodes.Status400BadRequest, "Invalid request", q.Parameter),
+            AnalysisException a => (a.Status, a.Title, a.Parameter),
+            _ => (0, "", null),
+        };
+        if (status == 0)
+        {
+            return null;
+        }
+        var problem = new System.Text.Json.Nodes.JsonObject { ["title"] = title, ["status"] = status, ["detail"] = e.Message, ["parameter"] = parameter };
+        return new AnalysisAnswer(status, "application/problem+json", System.Text.Encoding.UTF8.GetBytes(problem.ToJsonString()));
+    }
+
     private static async Task<IResult> RunAsync(
-        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, AnalysisOptions options, PlanReader read)
+        HttpContext context, AnalysisRunner runner, LayerCatalog catalog, AnalysisOptions options, PlanReader read, AnalysisJobs? jobs = null)
     {
         var ct = context.RequestAborted;
         AnalysisPlan plan;
+        string text;
         using (var body = await RequestBody.ReadAsync(context.Request, options.MaxRequestBytes, ct))
         {
             plan = await read(body.RootElement, catalog, options, ct);
+            text = body.RootElement.GetRawText();
         }
         if (plan.SaveAs is not null)
         {
@@ -115,6 +174,27 @@ public static class AnalysisApi
                 return context.User.Identity?.IsAuthenticated == true ? TypedResults.Forbid() : TypedResults.Challenge();
             }
         }
-        return await runner.RunAsync(plan, context.Request, ct);
+        if (jobs is null)
+        {
+            return await runner.RunAsync(plan, context.Request, ct);
+        }
+        var key = await jobs.CacheKeyAsync(plan, text, ct);
+        // Cache-Control: no-cache asks for a fresh computation (benchmarks, or a client that doubts the cache).
+        var fresh = context.Request.Headers.CacheControl.Any(c => c?.Contains("no-cache", StringComparison.OrdinalIgnoreCase) == true);
+        if (!fresh && jobs.TryCached(key, out var cached))
+        {
+            return cached;
+        }
+        var origin = RequestOrigin.Of(context.Request);
+        if (await jobs.TooLargeToWaitAsync(plan, ct)
+            || context.Request.Headers["Prefer"].Any(p => p?.Contains("respond-async", StringComparison.OrdinalIgnoreCase) == true))
+        {
+            var job = jobs.Start(plan, origin, key, ProblemOf);
+            var status = job.StatusInfo(origin.BaseUrl);
+            context.Response.Headers["Preference-Applied"] = "respond-async";
+            context.Response.Headers.Location = $"{origin.BaseUrl}/api/analysis/jobs/{job.Id}";
+            return Results.Json(status, statusCode: StatusCodes.Status202Accepted);
+        }
+        return await jobs.RenderAsync(plan, origin, key, ct);
     }
 }

@@ -55,7 +55,9 @@ public sealed partial class AnalysisRunner(
                     return await SaveAsync(plan, plan.SaveAs, existingKind, saving, metadata, count, request, ct);
                 }
             }
-            var result = new AnalysisResultStream(session, plan, metadata, count, timing);
+            IResult result = plan.Csv
+                ? new AnalysisCsvResult(session, plan, timing)
+                : new AnalysisResultStream(session, plan, metadata, count, timing);
             session = null;
             return result;
         }
@@ -111,7 +113,7 @@ public sealed partial class AnalysisRunner(
         {
             inputs[name] = input.Describe(input is LayerInput l ? session.LayerVersions.GetValueOrDefault(l.Layer.Id) : null);
         }
-        return new JsonObject
+        var metadata = new JsonObject
         {
             ["analysis"] = plan.Analysis,
             ["inputs"] = inputs,
@@ -120,6 +122,11 @@ public sealed partial class AnalysisRunner(
             ["computed_at"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             ["warnings"] = new JsonArray(session.Warnings.Select(w => (JsonNode?)JsonValue.Create(w)).ToArray()),
         };
+        if (session.Summary.Count > 0)
+        {
+            metadata["summary"] = session.Summary.DeepClone();
+        }
+        return metadata;
     }
 
     /// <summary>The kind of the layer a result is to be saved as, if it exists. An existing analysis layer is

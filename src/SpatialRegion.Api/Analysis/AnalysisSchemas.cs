@@ -75,4 +75,42 @@ public static class AnalysisSchemas
         [property: JsonPropertyName("allocate_total"), Description("Extensive values spread whole over the targets (default true, as tobler).")] bool? AllocateTotal = null,
         [property: JsonPropertyName("output_crs")] string? OutputCrs = null,
         [property: JsonPropertyName("save_as")] SaveAs? SaveAs = null);
+
+    public sealed record CatchmentRequest(
+        [property: JsonPropertyName("facilities"), Description("Points: a layer (filter, bbox) or inline GeoJSON.")] Input Facilities,
+        [property: JsonPropertyName("minutes"), Description("Increasing cut-offs in minutes, at most 180 (default 10, 20, 30).")] double[]? Minutes = null,
+        [property: JsonPropertyName("metres"), Description("... or in metres along the network or, with mode straight_line, as the crow flies.")] double[]? Metres = null,
+        [property: JsonPropertyName("mode"), Description("network (default) or straight_line.")] string? Mode = null,
+        [property: JsonPropertyName("dissolve"), Description("One polygon per band for all facilities (default false: per facility).")] bool? Dissolve = null,
+        [property: JsonPropertyName("population"), Description("Add the people of the SCB 1 km grid inside each band, shared by area.")] bool? Population = null,
+        [property: JsonPropertyName("network"), Description("Road network id (default roads).")] string? Network = null,
+        [property: JsonPropertyName("buffer_m"), Description("Width each reached road is buffered by (default 500 m).")] double? BufferM = null,
+        [property: JsonPropertyName("access_speed_kmh"), Description("Speed of the straight leg from a facility to the road (default 30).")] double? AccessSpeedKmh = null,
+        [property: JsonPropertyName("max_snap_m"), Description("Facilities farther from a road are named in the warnings (default 1000).")] double? MaxSnapM = null,
+        [property: JsonPropertyName("facility_name"), Description("Attribute naming a facility (default: one called name or Namn).")] string? FacilityName = null,
+        [property: JsonPropertyName("format"), Description("geojson (default) or csv.")] string? Format = null,
+        [property: JsonPropertyName("output_crs")] string? OutputCrs = null,
+        [property: JsonPropertyName("save_as")] SaveAs? SaveAs = null);
+
+    public sealed record Scenario(
+        [property: JsonPropertyName("close"), Description("Ids of facilities to close.")] string[]? Close = null,
+        [property: JsonPropertyName("open"), Description("Facilities to open: {\"geojson\": points} or a layer input.")] Input? Open = null);
+
+    public sealed record AccessibilityRequest(
+        [property: JsonPropertyName("facilities"), Description("Points: a layer (filter, bbox) or inline GeoJSON.")] Input Facilities,
+        [property: JsonPropertyName("origins"), Description("Points or polygons (their centroids); default the populated 1 km squares of Jämtland.")] Input? Origins = null,
+        [property: JsonPropertyName("population"), Description("Numeric attribute of the origins holding their people (default beftotalt or pop; else 1 each).")] string? Population = null,
+        [property: JsonPropertyName("areas"), Description("Polygons to summarise in; default the municipalities of Jämtland.")] Input? Areas = null,
+        [property: JsonPropertyName("minutes"), Description("Increasing cut-offs in minutes (default 5, 10, 20, 30).")] double[]? Minutes = null,
+        [property: JsonPropertyName("network")] string? Network = null,
+        [property: JsonPropertyName("access_speed_kmh"), Description("Speed of the straight leg from origin (and facility) to the road (default 30).")] double? AccessSpeedKmh = null,
+        [property: JsonPropertyName("max_access_m"), Description("Origins farther from any road are counted as no_road (default 2000).")] double? MaxAccessM = null,
+        [property: JsonPropertyName("max_snap_m")] double? MaxSnapM = null,
+        [property: JsonPropertyName("facility_name")] string? FacilityName = null,
+        [property: JsonPropertyName("area_name")] string? AreaName = null,
+        [property: JsonPropertyName("scenario")] Scenario? Scenario = null,
+        [property: JsonPropertyName("output"), Description("origins (default), facilities, service_areas or areas.")] string? Output = null,
+        [property: JsonPropertyName("format"), Description("geojson (default) or csv: the output's attributes as a table.")] string? Format = null,
+        [property: JsonPropertyName("output_crs")] string? OutputCrs = null,
+        [property: JsonPropertyName("save_as")] SaveAs? SaveAs = null);
 }

@@ -38,6 +38,9 @@ public sealed class AnalysisSession : IAsyncDisposable
     /// <summary>Things the caller should know about the result (repairs, fallbacks, snapping).</summary>
     public List<string> Warnings { get; } = [];
 
+    /// <summary>Tables an analysis reports beside its features (per area, per facility), written into the result's metadata.</summary>
+    public System.Text.Json.Nodes.JsonObject Summary { get; } = [];
+
     /// <summary>How long the last statement ran (or has been running, when it failed).</summary>
     public TimeSpan LastStatementTime => _statement.Elapsed;
 

@@ -37,6 +37,11 @@ public static class RequestBody
         {
             throw new InvalidQueryException("body", "The request body is empty; send the analysis as a JSON object.");
         }
+        // The parser checks UTF-8 only in the strings it is asked for, later; a body that is not UTF-8 is refused here.
+        if (!System.Text.Unicode.Utf8.IsValid(buffer.WrittenSpan))
+        {
+            throw new InvalidQueryException("body", "The request body is not valid UTF-8.");
+        }
         try
         {
             return JsonDocument.Parse(buffer.WrittenMemory, JsonInput.Document);

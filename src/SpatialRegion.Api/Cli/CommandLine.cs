@@ -17,10 +17,15 @@ public static class CommandLine
 
           (no command)                 serve the HTTP API
           migrate                      apply schema migrations
-          setup                        migrate, then import the default layers that are missing and load
-                                       the shipped indicators that have no values yet
+          setup                        migrate, then import the default layers and road networks that are
+                                       missing and load the shipped indicators that have no values yet
           import-defaults [--force] [--only id,id]
-                                       import the default layers of data/layers.json (--force: all, replacing)
+                                       import the default layers of data/layers.json and road networks of
+                                       data/networks.json (--force: all, replacing)
+          import-network <network-id> <file.geojson> [--class-property <property>] [--join-tolerance <m>]
+                 [--speed-table <name>] [--title <text>] [--source <text>] [--licence <text>]
+                                       import road lines as a routable network (and its layers); one-way
+                                       roads where a line's "oneway" is yes/true/1 (or -1: against the drawing)
           import <layer-id> <file.geojson> [--key <property>] [--merge] [--title <text>]
                  [--description <text>] [--source <text>] [--licence <text>]
                                        import a GeoJSON FeatureCollection as a new or replacing layer
@@ -39,7 +44,7 @@ public static class CommandLine
 
     private static readonly string[] Commands =
     [
-        "migrate", "setup", "import-defaults", "import", "delete-layer", "layers", "load-indicators", "create-api-key", "revoke-api-key",
+        "migrate", "setup", "import-defaults", "import", "import-network", "delete-layer", "layers", "load-indicators", "create-api-key", "revoke-api-key",
         "api-keys", "help", "--help", "-h",
     ];
 
@@ -96,6 +101,8 @@ public static class CommandLine
                         var only = options.Named.TryGetValue("only", out var list) ? list.Split(',', StringSplitOptions.TrimEntries) : null;
                         var reports = await defaults.ImportAsync(onlyMissing, only, Print, ct);
                         Print(reports.Count == 0 ? "All default layers are present." : $"Imported {reports.Count} layer(s).");
+                        var networks = await services.GetRequiredService<Networks.DefaultNetworks>().ImportAsync(onlyMissing, only, Print, ct);
+                        Print(networks.Count == 0 ? "All default road networks are present." : $"Imported {networks.Count} road network(s).");
                         if (args[0] == "setup")
                         {
                             await LoadIndicatorsAsync(services, onlyMissing: true, null, Print, ct);
@@ -123,6 +130,29 @@ public static class CommandLine
                             options.Named.GetValueOrDefault("key"), options.Flags.Contains("merge"),
                             options.Named.GetValueOrDefault("title"), options.Named.GetValueOrDefault("description"),
                             options.Named.GetValueOrDefault("source"), options.Named.GetValueOrDefault("licence")), Print, ct);
+                        Print(report.ToString());
+                        return 0;
+                    }
+
+                case "import-network":
+                    {
+                        if (options.Positional.Count != 2)
+                        {
+                            throw new ArgumentException("import-network needs a network id and a file.");
+                        }
+                        var tolerance = options.Named.TryGetValue("join-tolerance", out var t)
+                            ? double.TryParse(t, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var m) && m >= 0 && m <= 1000
+                                ? m : throw new ArgumentException("--join-tolerance must be a number of metres from 0 to 1000.")
+                            : 0;
+                        await migrator.MigrateAsync(ct);
+                        var file = options.Positional[1];
+                        var report = await services.GetRequiredService<Networks.NetworkImporter>().ImportAsync(new Networks.NetworkImportRequest(
+                            options.Positional[0], options.Named.GetValueOrDefault("title"),
+                            options.Named.GetValueOrDefault("speed-table") ?? Networks.SpeedTable.Default,
+                            [new Networks.NetworkSourceFile(Path.GetFileName(file),
+                                () => File.Exists(file) ? File.OpenRead(file) : throw new ImportException($"File not found: {file}"),
+                                options.Named.GetValueOrDefault("class-property") ?? "kkod", tolerance)],
+                            Source: options.Named.GetValueOrDefault("source"), Licence: options.Named.GetValueOrDefault("licence")), Print, ct);
                         Print(report.ToString());
                         return 0;
                     }
@@ -216,7 +246,8 @@ public static class CommandLine
     private sealed record Options(List<string> Positional, Dictionary<string, string> Named, HashSet<string> Flags)
     {
         private static readonly string[] FlagNames = ["merge", "force"];
-        private static readonly string[] ValueNames = ["key", "title", "description", "source", "licence", "only", "role"];
+        private static readonly string[] ValueNames =
+            ["key", "title", "description", "source", "licence", "only", "role", "class-property", "join-tolerance", "speed-table"];
 
         public static Options Parse(string[] args)
         {

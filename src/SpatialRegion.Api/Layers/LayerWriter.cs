@@ -24,6 +24,7 @@ public static class LayerKinds
     public const string Imported = "imported";
     public const string Indicator = "indicator";
     public const string Analysis = "analysis";
+    public const string Network = "network";
 }
 
 public sealed record LayerWriteResult(string LayerId, int Written, int Rejected, string GeometryType, long Version);

@@ -63,6 +63,7 @@ public sealed class PostgisFixture : IAsyncLifetime
         // Starting the host runs the migrations, as in production.
         _ = App.Server;
         await App.Services.GetRequiredService<DefaultLayers>().ImportAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
+        await App.Services.GetRequiredService<SpatialRegion.Api.Networks.DefaultNetworks>().ImportAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
         await App.Services.GetRequiredService<IndicatorSeeds>().LoadAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
         var keys = App.Services.GetRequiredService<ApiKeyStore>();
         _keys[ApiRole.Editor] = await keys.CreateAsync("tests-editor", ApiRoles.Editor, CancellationToken.None);

@@ -113,4 +113,20 @@ public static class Tool
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         return (process.ExitCode, await output, await error);
     }
+
+    /// <summary>ogr2ogr from a GDAL source (OAPIF:…, WFS:…) to GeoJSON; the features as GDAL read them.</summary>
+    public static async Task<System.Text.Json.Nodes.JsonObject> Ogr2ogrAsync(string source, string layer, params string[] options)
+    {
+        var target = Path.Combine(Path.GetTempPath(), $"ogr2ogr-{layer}-{Guid.NewGuid():N}.geojson");
+        try
+        {
+            var (exit, output, error) = await RunAsync("ogr2ogr", ["-f", "GeoJSON", target, source, layer, .. options]);
+            Assert.True(exit == 0, $"ogr2ogr failed ({exit}): {output} {error}");
+            return System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(target, TestContext.Current.CancellationToken))!.AsObject();
+        }
+        finally
+        {
+            File.Delete(target);
+        }
+    }
 }
