@@ -3,6 +3,7 @@ using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Indicators;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Measures;
 
 namespace SpatialRegion.Api.Cli;
 
@@ -17,8 +18,9 @@ public static class CommandLine
 
           (no command)                 serve the HTTP API
           migrate                      apply schema migrations
-          setup                        migrate, then import the default layers that are missing and load
-                                       the shipped indicators that have no values yet
+          setup                        migrate, then import the default layers that are missing, load
+                                       the shipped indicators that have no values yet and import the
+                                       measures of the data directory (unchanged ones are left alone)
           import-defaults [--force] [--only id,id]
                                        import the default layers of data/layers.json (--force: all, replacing)
           import <layer-id> <file.geojson> [--key <property>] [--merge] [--title <text>]
@@ -99,6 +101,7 @@ public static class CommandLine
                         if (args[0] == "setup")
                         {
                             await LoadIndicatorsAsync(services, onlyMissing: true, null, Print, ct);
+                            await services.GetRequiredService<MeasureSeeds>().LoadAsync(Print, ct);
                         }
                         return 0;
                     }

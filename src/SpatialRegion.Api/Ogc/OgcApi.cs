@@ -146,7 +146,11 @@ public static class OgcApi
             var schema = new JsonObject { ["title"] = p.Name, ["type"] = p.Type };
             if (p.Name == layer.TimeProperty)
             {
-                schema["x-ogc-role"] = "primary-instant";
+                schema["x-ogc-role"] = layer.TimeEndProperty is null ? "primary-instant" : "primary-interval-start";
+            }
+            if (p.Name == layer.TimeEndProperty)
+            {
+                schema["x-ogc-role"] = "primary-interval-end";
             }
             if (p.Name == layer.KeyProperty)
             {
@@ -428,10 +432,13 @@ public static class OgcApi
             }
             await using var cmd = dataSource.CreateCommand("""
                 SELECT to_char(min(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(max(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                FROM (SELECT ogc_instant(properties ->> $2) AS t FROM layer_features WHERE layer_id = $1) s
+                FROM (SELECT ogc_instant(properties ->> $2) AS t FROM layer_features WHERE layer_id = $1
+                      UNION ALL
+                      SELECT ogc_instant(properties ->> $3) FROM layer_features WHERE layer_id = $1) s
                 """);
             cmd.Parameters.Add(new NpgsqlParameter { Value = layer.Id });
             cmd.Parameters.Add(new NpgsqlParameter { Value = property });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = layer.TimeEndProperty ?? property });
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             var extent = (layer.Version, From: reader.IsDBNull(0) ? null : reader.GetString(0), Until: reader.IsDBNull(1) ? null : reader.GetString(1));

@@ -5,6 +5,7 @@ using Npgsql;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Indicators;
+using SpatialRegion.Api.Measures;
 
 [assembly: AssemblyFixture(typeof(SpatialRegion.IntegrationTests.Infrastructure.PostgisFixture))]
 
@@ -61,6 +62,7 @@ public sealed class PostgisFixture : IAsyncLifetime
         _ = App.Server;
         await App.Services.GetRequiredService<DefaultLayers>().ImportAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
         await App.Services.GetRequiredService<IndicatorSeeds>().LoadAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
+        await App.Services.GetRequiredService<MeasureSeeds>().LoadAsync(progress: null, CancellationToken.None);
         var keys = App.Services.GetRequiredService<ApiKeyStore>();
         _keys[ApiRole.Editor] = await keys.CreateAsync("tests-editor", ApiRoles.Editor, CancellationToken.None);
         _keys[ApiRole.Admin] = await keys.CreateAsync("tests-admin", ApiRoles.Admin, CancellationToken.None);
