@@ -25,6 +25,8 @@ public sealed record MeasureImportReport(int Inserted, int Updated, int Unchange
 /// </summary>
 public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers layers, LayerCatalog catalog)
 {
+    private readonly MeasureLayers layers = layers;
+
     /// <summary>More vertices than any drawn measure needs; a larger geometry is refused with 413.</summary>
     public const int MaxVertices = 100_000;
 
@@ -38,49 +40,68 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
         return await cmd.ExecuteScalarAsync(ct) is string text ? JsonNode.Parse(text)!.AsObject() : null;
     }
 
-    public async Task<MeasureWriteResult> CreateAsync(MeasureInput input, string caller, bool force, CancellationToken ct)
+    public Task<MeasureWriteResult> CreateAsync(MeasureInput input, string caller, bool force, CancellationToken ct) =>
+        EditAsync(edits => edits.CreateAsync(input, caller, force), ct);
+
+    /// <summary>Replaces a live measure; <paramref name="ifMatch"/> is the version the editor read.</summary>
+    public Task<MeasureWriteResult> UpdateAsync(string id, MeasureInput input, int? ifMatch, string caller, bool force, CancellationToken ct) =>
+        EditAsync(edits => edits.UpdateAsync(id, input, ifMatch, caller, force), ct);
+
+    /// <summary>Soft delete: the measure leaves the layers and lists; its versions stay, the last one marked deleted.</summary>
+    public Task<MeasureWriteResult> DeleteAsync(string id, int? ifMatch, string caller, CancellationToken ct) =>
+        EditAsync(edits => edits.DeleteAsync(id, ifMatch, caller), ct);
+
+    /// <summary>Several edits in one transaction (a WFS Transaction): all of them are kept, or none.</summary>
+    public Task<T> EditAsync<T>(Func<MeasureEdits, Task<T>> edits, CancellationToken ct) =>
+        InTransactionAsync((connection, tx) => edits(new MeasureEdits(this, connection, tx, ct)), ct);
+
+    /// <summary>The edits of one transaction.</summary>
+    public sealed class MeasureEdits(MeasureStore store, NpgsqlConnection connection, NpgsqlTransaction tx, CancellationToken ct)
     {
-        var id = input.Id ?? "rjh-" + Guid.NewGuid().ToString("N")[..12];
-        return await InTransactionAsync(async (connection, tx) =>
+        public async Task<JsonObject?> DocumentAsync(string id)
         {
+            await using var cmd = new NpgsqlCommand("SELECT measure_document($1)::text", connection, tx);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Text });
+            return await cmd.ExecuteScalarAsync(ct) is string text ? JsonNode.Parse(text)!.AsObject() : null;
+        }
+
+        public async Task<MeasureWriteResult> CreateAsync(MeasureInput input, string caller, bool force)
+        {
+            var id = input.Id ?? "rjh-" + Guid.NewGuid().ToString("N")[..12];
             if (await CurrentAsync(connection, tx, id, ct) is not null)
             {
                 throw new MeasureWriteException(StatusCodes.Status409Conflict, $"A measure '{id}' exists already (deleted ones keep their id). Update it with PUT and If-Match.");
             }
-            var warnings = await WriteAsync(connection, tx, id, input with { Id = id }, "create", caller, force, ct);
-            await layers.RefreshAsync(connection, tx, id, ct);
+            var warnings = await store.WriteAsync(connection, tx, id, input with { Id = id }, "create", caller, force, ct);
+            await store.layers.RefreshAsync(connection, tx, id, ct);
             return new MeasureWriteResult(id, 1, "create", warnings);
-        }, ct);
-    }
-
-    /// <summary>Replaces a live measure; <paramref name="ifMatch"/> is the version the editor read.</summary>
-    public async Task<MeasureWriteResult> UpdateAsync(string id, MeasureInput input, int? ifMatch, string caller, bool force, CancellationToken ct)
-    {
-        if (input.Id is { } bodyId && bodyId != id)
-        {
-            throw new InvalidQueryException("id", $"The body names measure '{bodyId}' but the address names '{id}'; ids do not change.");
         }
-        return await InTransactionAsync(async (connection, tx) =>
-        {
-            var version = await LiveVersionAsync(connection, tx, id, ifMatch, ct);
-            var warnings = await WriteAsync(connection, tx, id, input with { Id = id }, "update", caller, force, ct);
-            await layers.RefreshAsync(connection, tx, id, ct);
-            return new MeasureWriteResult(id, version + 1, "update", warnings);
-        }, ct);
-    }
 
-    /// <summary>Soft delete: the measure leaves the layers and lists; its versions stay, the last one marked deleted.</summary>
-    public async Task<MeasureWriteResult> DeleteAsync(string id, int? ifMatch, string caller, CancellationToken ct) =>
-        await InTransactionAsync(async (connection, tx) =>
+        /// <param name="ifMatch">The version the editor read; null is refused with 428 unless <paramref name="requireIfMatch"/> is false
+        /// (WFS-T has no version to send: its updates queue on the row and each becomes a version of its own).</param>
+        public async Task<MeasureWriteResult> UpdateAsync(string id, MeasureInput input, int? ifMatch, string caller, bool force, bool requireIfMatch = true)
+        {
+            if (input.Id is { } bodyId && bodyId != id)
+            {
+                throw new InvalidQueryException("id", $"The body names measure '{bodyId}' but the address names '{id}'; ids do not change.");
+            }
+            var version = await LiveVersionAsync(connection, tx, id, ifMatch, ct, requireIfMatch);
+            var warnings = await store.WriteAsync(connection, tx, id, input with { Id = id }, "update", caller, force, ct);
+            await store.layers.RefreshAsync(connection, tx, id, ct);
+            return new MeasureWriteResult(id, version + 1, "update", warnings);
+        }
+
+        public async Task<MeasureWriteResult> DeleteAsync(string id, int? ifMatch, string caller)
         {
             var version = await LiveVersionAsync(connection, tx, id, ifMatch, ct, ifMatchRequired: false);
             await Execute(connection, tx, """
                 UPDATE measures SET deleted_at = now(), version = version + 1, updated_at = now(), updated_by = $2 WHERE id = $1
                 """, ct, id, caller);
             await RecordVersionAsync(connection, tx, id, "delete", caller, ct);
-            await layers.RefreshAsync(connection, tx, id, ct);
+            await store.layers.RefreshAsync(connection, tx, id, ct);
             return new MeasureWriteResult(id, version + 1, "delete", []);
-        }, ct);
+        }
+    }
 
     /// <summary>Bulk import, idempotent by id: a record equal to the stored one is left alone (no new version), a
     /// changed one becomes a new version, a new one is inserted; all or nothing.</summary>
