@@ -46,10 +46,10 @@ try:
     result["features_before"] = layer.featureCount()
 
     fields = layer.fields()
-    # A drawn zone around Frösön, Östersund, in the layer's CRS (SWEREF 99 TM).
+    # A 3 km square drawn in the layer's CRS (SWEREF 99 TM), west of Östersund.
     feature = QgsFeature(fields)
-    feature.setAttribute("id", "rjh-qgis-froson")
-    feature.setAttribute("title", "Cykelstråk Frösön (drawn in QGIS)")
+    feature.setAttribute("id", "rjh-qgis-square")
+    feature.setAttribute("title", "Cykelstråk (drawn in QGIS)")
     feature.setAttribute("status", "planned")
     feature.setAttribute("programme", "Regional transportplan")
     feature.setAttribute("fund", "Regional")
@@ -66,7 +66,7 @@ try:
 
     layer.dataProvider().reloadData()
     layer.reload()
-    added = [f for f in layer.getFeatures(QgsFeatureRequest().setFilterExpression("\"id\" = 'rjh-qgis-froson'"))]
+    added = [f for f in layer.getFeatures(QgsFeatureRequest().setFilterExpression("\"id\" = 'rjh-qgis-square'"))]
     result["found_after_insert"] = len(added)
     if added:
         layer.startEditing()
@@ -82,5 +82,6 @@ try:
         result["delete_committed"] = layer.commitChanges()
         result["delete_errors"] = layer.commitErrors()
 finally:
-    print(json.dumps(result))
-    app.exitQgis()
+    print(json.dumps(result), flush=True)
+    # QGIS 3.22 may crash while tearing down headless (exit code 139) after everything is done; leave without it.
+    os._exit(0)

@@ -203,7 +203,7 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
         for (var i = 0; i < m.Links.Count; i++)
         {
             geometries.Add(m.Links[i].GeometryJson is { } json
-                ? await CheckGeometryAsync(connection, tx, json, m.GeometrySrid, $"links[{i}].geometry", force, warnings, ct)
+                ? await StoredGeometryAsync(id, json, m.GeometrySrid, ct) ?? await CheckGeometryAsync(json, m.GeometrySrid, $"links[{i}].geometry", force, warnings, ct)
                 : null);
         }
 
@@ -334,16 +334,40 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
         }
     }
 
-    /// <summary>Reads a GeoJSON geometry in the given CRS into EPSG:3006 as imports do: repaired when invalid, refused
-    /// when empty, too large, or (unless forced) far outside the county. Returns it as EWKB for the insert.</summary>
-    private static async Task<NpgsqlParameter> CheckGeometryAsync(
-        NpgsqlConnection connection, NpgsqlTransaction tx, string geoJson, int srid, string field, bool force, List<string> warnings, CancellationToken ct)
+    /// <summary>A geometry sent back exactly as the measure's document shows it (WGS 84, 7 decimals) is the stored one:
+    /// it keeps its stored coordinates, so that editing an attribute never moves a geometry by rounding.</summary>
+    private async Task<NpgsqlParameter?> StoredGeometryAsync(string id, string geoJson, int srid, CancellationToken ct)
     {
-        await using var savepoint = new NpgsqlCommand("SAVEPOINT measure_geometry", connection, tx);
-        await savepoint.ExecuteNonQueryAsync(ct);
+        if (srid != 4326)
+        {
+            return null;
+        }
+        await using var cmd = dataSource.CreateCommand("""
+            SELECT ST_AsEWKB(geom) FROM measure_links
+            WHERE measure_id = $1 AND geom IS NOT NULL AND ST_AsGeoJSON(ST_Transform(geom, 4326), 7, 0)::jsonb = $2::jsonb
+            LIMIT 1
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = geoJson, NpgsqlDbType = NpgsqlDbType.Text });
         try
         {
-            await using var cmd = new NpgsqlCommand($"""
+            return await cmd.ExecuteScalarAsync(ct) is byte[] ewkb ? new NpgsqlParameter { Value = ewkb, NpgsqlDbType = NpgsqlDbType.Bytea } : null;
+        }
+        catch (PostgresException)
+        {
+            // Not JSON PostgreSQL reads: the full check below says what is wrong with it.
+            return null;
+        }
+    }
+
+    /// <summary>Reads a GeoJSON geometry in the given CRS into EPSG:3006 as imports do: repaired when invalid, refused
+    /// when empty, too large, or (unless forced) far outside the county. Returns it as EWKB for the insert. It runs on
+    /// a connection of its own: PostGIS reports unreadable input as an internal error, which would end the edit's transaction.</summary>
+    private async Task<NpgsqlParameter> CheckGeometryAsync(string geoJson, int srid, string field, bool force, List<string> warnings, CancellationToken ct)
+    {
+        try
+        {
+            await using var cmd = dataSource.CreateCommand($"""
                 WITH source AS (SELECT ST_SetSRID(ST_GeomFromGeoJSON($1), $2) AS g),
                 checked AS (
                   SELECT g, ST_NPoints(g) AS points, ST_IsEmpty(g) AS empty, ST_IsValid(g) AS valid, ST_Dimension(g) AS dim FROM source
@@ -355,7 +379,7 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
                 SELECT s.points, s.empty, s.valid, ST_AsEWKB(s.g3006),
                        round(ST_Distance(s.g3006, (SELECT geom FROM layer_features WHERE layer_id = 'counties' AND fid = '{MeasureLayers.County}')))
                 FROM stored s
-                """, connection, tx);
+                """);
             cmd.Parameters.Add(new NpgsqlParameter { Value = geoJson, NpgsqlDbType = NpgsqlDbType.Text });
             cmd.Parameters.Add(new NpgsqlParameter { Value = srid, NpgsqlDbType = NpgsqlDbType.Integer });
             await using var reader = await cmd.ExecuteReaderAsync(ct);
@@ -384,15 +408,10 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
                 }
                 warnings.Add(message + "; stored because force=true.");
             }
-            await reader.CloseAsync();
-            await using var release = new NpgsqlCommand("RELEASE SAVEPOINT measure_geometry", connection, tx);
-            await release.ExecuteNonQueryAsync(ct);
             return new NpgsqlParameter { Value = ewkb, NpgsqlDbType = NpgsqlDbType.Bytea };
         }
         catch (PostgresException e)
         {
-            await using var rollback = new NpgsqlCommand("ROLLBACK TO SAVEPOINT measure_geometry", connection, tx);
-            await rollback.ExecuteNonQueryAsync(ct);
             throw new InvalidQueryException(e.MessageText.Contains("SRID", StringComparison.OrdinalIgnoreCase) || e.MessageText.Contains("transform", StringComparison.OrdinalIgnoreCase) ? "crs" : field,
                 $"{field} cannot be read as a GeoJSON geometry in EPSG:{srid.ToString(CultureInfo.InvariantCulture)}: {e.MessageText}");
         }

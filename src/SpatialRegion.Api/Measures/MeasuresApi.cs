@@ -417,6 +417,7 @@ public static class MeasuresApi
     public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, int maxBytes, CancellationToken ct)
     {
         using var document = await RequestBody.ReadAsync(request, maxBytes, ct);
+        RejectRepeatedMembers(document.RootElement);
         try
         {
             return JsonNode.Parse(document.RootElement.GetRawText(), documentOptions: new JsonDocumentOptions { MaxDepth = 64 }) as JsonObject
@@ -425,6 +426,30 @@ public static class MeasuresApi
         catch (ArgumentException)
         {
             throw new InvalidQueryException("body", "The body repeats a member name in one object.");
+        }
+    }
+
+    /// <summary>JSON allows a member twice in one object; which one counts differs between parsers, so it is refused.</summary>
+    private static void RejectRepeatedMembers(JsonElement element)
+    {
+        if (element.ValueKind == JsonValueKind.Object)
+        {
+            var names = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var member in element.EnumerateObject())
+            {
+                if (!names.Add(member.Name))
+                {
+                    throw new InvalidQueryException("body", $"The body repeats the member '{member.Name}' in one object.");
+                }
+                RejectRepeatedMembers(member.Value);
+            }
+        }
+        else if (element.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in element.EnumerateArray())
+            {
+                RejectRepeatedMembers(item);
+            }
         }
     }
 

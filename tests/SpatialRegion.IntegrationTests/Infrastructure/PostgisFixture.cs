@@ -50,6 +50,9 @@ public sealed class PostgisFixture : IAsyncLifetime
 
     private readonly Dictionary<ApiRole, string> _keys = [];
 
+    /// <summary>The API key of a role, for clients that send it themselves (QGIS, HTTP Basic).</summary>
+    public string Key(ApiRole role) => _keys[role];
+
     public async ValueTask InitializeAsync()
     {
         await using (var admin = new NpgsqlConnection(_adminConnectionString))
