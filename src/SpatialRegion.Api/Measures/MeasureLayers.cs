@@ -176,7 +176,7 @@ public sealed class MeasureLayers(LayerWriter writer)
         """;
 
     private const string LinkFeaturesSql = """
-        SELECT l.measure_id || '~' || l.position, jsonb_build_object(
+        SELECT l.measure_id || '.' || l.position, jsonb_build_object(
                  'measure_id', l.measure_id, 'position', l.position, 'title', m.title, 'status', m.status,
                  'programme', m.programme, 'fund', m.fund, 'themes', array_to_string(m.themes, ','),
                  'kind', l.kind, 'basis', l.basis, 'area_code', l.area_code,

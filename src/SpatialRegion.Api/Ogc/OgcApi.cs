@@ -45,13 +45,18 @@ public static class OgcApi
         Map(ogc, "/collections/{collectionId}/queryables", Queryables);
         Map(ogc, "/collections/{collectionId}/items", Items);
         Map(ogc, "/collections/{collectionId}/items/{featureId}", Feature);
+        ogc.MapOgcFeatureEditing();
         return ogc;
     }
 
     private static void Map(RouteGroupBuilder group, string pattern, Delegate handler)
     {
         group.MapMethods(pattern, GetHead, handler);
-        group.MapMethods(pattern, [HttpMethods.Options], () => new OgcOptionsResult());
+        group.MapMethods(pattern, [HttpMethods.Options], (HttpContext context) => new OgcOptionsResult(
+            context.GetRouteValue("collectionId") is string id && OgcFeatureEditing.IsEditable(id)
+                ? pattern.EndsWith("{featureId}", StringComparison.Ordinal) ? OgcFeatureEditing.FeatureAllow
+                : pattern.EndsWith("/items", StringComparison.Ordinal) ? OgcFeatureEditing.ItemsAllow : OgcOptionsResult.ReadOnly
+                : OgcOptionsResult.ReadOnly));
     }
 
     private static IResult LandingPage(HttpRequest request)
@@ -237,6 +242,12 @@ public static class OgcApi
             return OgcException.NotFound($"Collection '{layer.Id}' has no feature '{featureId}'.");
         }
         var headers = new Dictionary<string, string> { ["Content-Crs"] = $"<{ContentCrs(request)}>", ["ETag"] = etag };
+        if (OgcFeatureEditing.IsEditable(layer.Id) && format != OgcFormat.Html
+            && JsonNode.Parse(f.Properties)?["version"] is JsonValue version)
+        {
+            // An editable feature's ETag is its own version, the one If-Match names when it is edited (Part 4).
+            headers["ETag"] = Measures.MeasuresApi.ETag(version.GetValue<int>());
+        }
         var self = $"{Base(request)}/collections/{layer.Id}/items/{Uri.EscapeDataString(f.Id)}";
         if (format == OgcFormat.Html)
         {

@@ -324,4 +324,84 @@ public sealed class MeasureEditingTests(PostgisFixture db)
         var capabilities = await reader.GetStringAsync("/wfs?SERVICE=WFS&REQUEST=GetCapabilities", Ct);
         Assert.Contains("<ows:Operation name=\"Transaction\">", capabilities);
     }
+
+    [Fact]
+    public async Task Ogc_api_part_4_creates_updates_replaces_and_deletes_measures_and_declares_it()
+    {
+        using var anonymous = db.CreateClient();
+        var conformance = await anonymous.GetJsonAsync("/ogc/conformance");
+        var classes = conformance["conformsTo"]!.AsArray().Select(c => c!.GetValue<string>()).ToList();
+        Assert.Contains("http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/create-replace-delete", classes);
+        Assert.Contains("http://www.opengis.net/spec/ogcapi-features-4/1.0/conf/update", classes);
+        var api = await anonymous.GetJsonAsync("/ogc/api");
+        Assert.NotNull(api["paths"]!["/collections/measures/items"]!["post"]);
+        Assert.NotNull(api["paths"]!["/collections/measures/items/{featureId}"]!["patch"]);
+        Assert.Null(api["paths"]!["/collections/municipalities/items"]!["post"]);
+        using (var options = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/ogc/collections/measures/items"), Ct))
+        {
+            Assert.Contains("POST", options.Content.Headers.Allow);
+        }
+        using (var options = await anonymous.SendAsync(new HttpRequestMessage(HttpMethod.Options, "/ogc/collections/municipalities/items"), Ct))
+        {
+            Assert.DoesNotContain("POST", options.Content.Headers.Allow);
+        }
+
+        const string feature = """
+            {"type": "Feature", "id": "test-oapif-1", "properties": {"title": "Laddstation Funäsdalen", "status": "planned", "themes": "climate-energy",
+             "granted_sek": 350000, "municipalities": "2361"}, "geometry": {"type": "Point", "coordinates": [12.55, 62.54]}}
+            """;
+        using (var refused = await anonymous.PostAsync("/ogc/collections/measures/items", new StringContent(feature, Encoding.UTF8, "application/geo+json"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+        using var editor = db.CreateClient(ApiRole.Editor);
+        using (var created = await editor.PostAsync("/ogc/collections/measures/items", new StringContent(feature, Encoding.UTF8, "application/geo+json"), Ct))
+        {
+            Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+            Assert.EndsWith("/ogc/collections/measures/items/test-oapif-1", created.Headers.Location!.ToString());
+        }
+        using (var read = await anonymous.GetAsync("/ogc/collections/measures/items/test-oapif-1", Ct))
+        {
+            Assert.Equal("\"1\"", read.Headers.ETag!.Tag);
+        }
+        async Task<HttpStatusCode> Send(HttpMethod method, string body, string? ifMatch = null, string? crs = null)
+        {
+            using var request = new HttpRequestMessage(method, "/ogc/collections/measures/items/test-oapif-1") { Content = new StringContent(body, Encoding.UTF8, "application/geo+json") };
+            if (ifMatch is not null)
+            {
+                request.Headers.TryAddWithoutValidation("If-Match", ifMatch);
+            }
+            if (crs is not null)
+            {
+                request.Content.Headers.TryAddWithoutValidation("Content-Crs", crs);
+            }
+            using var response = await editor.SendAsync(request, Ct);
+            return response.StatusCode;
+        }
+        Assert.Equal(HttpStatusCode.NoContent, await Send(HttpMethod.Patch, """{"properties": {"status": "decided"}}""", "\"1\""));
+        Assert.Equal(HttpStatusCode.PreconditionFailed, await Send(HttpMethod.Patch, """{"properties": {"status": "ongoing"}}""", "\"1\""));
+        Assert.Equal(HttpStatusCode.BadRequest, await Send(HttpMethod.Patch, """{"properties": {"end_date": "2020-01-01", "start_date": "2021-01-01"}}"""));
+        var patched = await anonymous.GetJsonAsync("/api/measures/test-oapif-1");
+        Assert.Equal("decided", patched["status"]!.GetValue<string>());
+        Assert.Equal(350000m, patched["amounts"]!["granted"]!["sek"]!.GetValue<decimal>());
+
+        // EPSG:3006 by URI is northing, easting (Part 2); it is stored easting first.
+        Assert.Equal(HttpStatusCode.NoContent, await Send(HttpMethod.Put,
+            """{"type": "Feature", "properties": {"title": "Laddstation Funäsdalen (ny plats)", "status": "ongoing"}, "geometry": {"type": "Point", "coordinates": [6935000, 383000]}}""",
+            crs: "<http://www.opengis.net/def/crs/EPSG/0/3006>"));
+        Assert.Equal("POINT(383000 6935000)", await db.ScalarAsync<string>("SELECT ST_AsText(geom) FROM measure_links WHERE measure_id = 'test-oapif-1' AND geom IS NOT NULL"));
+        var replaced = await anonymous.GetJsonAsync("/api/measures/test-oapif-1");
+        Assert.Null(replaced["amounts"]!["granted"]);
+        Assert.Single(replaced["links"]!.AsArray());
+
+        using (var gone = await editor.DeleteAsync("/ogc/collections/measures/items/test-oapif-1", Ct))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, gone.StatusCode);
+        }
+        Assert.Equal(404, (await anonymous.GetProblemAsync("/ogc/collections/measures/items/test-oapif-1")).Status);
+        Assert.Equal(["create", "update", "update", "delete"], (await anonymous.GetJsonAsync("/api/measures/test-oapif-1/history"))["versions"]!.AsArray()
+            .Select(v => v!["operation"]!.GetValue<string>()));
+        using var readOnly = await editor.PostAsync("/ogc/collections/municipalities/items", new StringContent(feature, Encoding.UTF8, "application/geo+json"), Ct);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, readOnly.StatusCode);
+    }
 }
