@@ -102,11 +102,12 @@ CREATE TABLE measure_area_unions (
   boundaries_version bigint NOT NULL
 );
 
--- The share of each live measure that falls to each municipality, for the attribution rules of the summaries:
--- a declared municipality gets its weight (or an equal share of the declared areas); a declared county shares its
--- part equally among its municipalities; a measure with only geometries of its own is shared by area (polygons),
--- length (lines) or number of points inside each municipality.
-CREATE VIEW measure_municipality_shares AS
+-- The share of each measure that falls to each municipality, for the attribution rules of the summaries: a declared
+-- municipality gets its weight (or an equal share of the declared areas); a declared county shares its part equally
+-- among its municipalities; a measure with only geometries of its own is shared by area (polygons), length (lines)
+-- or number of points inside each municipality. Computed per measure when it is written (measure_refresh_shares)
+-- and kept in measure_municipality_shares, so that summaries and filters read a small table.
+CREATE VIEW measure_municipality_shares_computed AS
 WITH declared AS (
   SELECT l.measure_id, l.area_code,
          coalesce(l.weight, 1.0 / count(*) OVER (PARTITION BY l.measure_id)) AS share
@@ -134,6 +135,23 @@ SELECT o.measure_id, m.kom_kod,
          ELSE ST_NPoints(ST_Intersection(o.geom, m.geom))::numeric / nullif(ST_NPoints(o.geom), 0)
        END
 FROM own o JOIN municipalities m ON ST_Intersects(o.geom, m.geom);
+
+CREATE TABLE measure_municipality_shares (
+  measure_id text COLLATE "C" NOT NULL REFERENCES measures (id) ON DELETE CASCADE,
+  kom_kod text COLLATE "C" NOT NULL,
+  share numeric NOT NULL,
+  PRIMARY KEY (measure_id, kom_kod)
+);
+
+CREATE INDEX measure_municipality_shares_kom_kod_idx ON measure_municipality_shares (kom_kod);
+
+CREATE FUNCTION measure_refresh_shares(refreshed text) RETURNS void
+LANGUAGE sql AS $$
+  DELETE FROM measure_municipality_shares WHERE measure_id = refreshed;
+  INSERT INTO measure_municipality_shares (measure_id, kom_kod, share)
+  SELECT measure_id, kom_kod, sum(share) FROM measure_municipality_shares_computed
+  WHERE measure_id = refreshed AND share > 0 GROUP BY measure_id, kom_kod;
+$$;
 
 -- A layer holds one geometry type, and maps show measures as areas: a site is drawn as a 250 m disc and a route
 -- as a 100 m band around it, so that every measure can be seen and clicked (display_basis 'own_buffered' says so).

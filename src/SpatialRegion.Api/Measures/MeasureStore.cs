@@ -247,6 +247,7 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
             await insert.ExecuteNonQueryAsync(ct);
         }
         await UpdateDisplayGeometryAsync(connection, tx, id, ct);
+        await Execute(connection, tx, "SELECT measure_refresh_shares($1)", ct, id);
 
         if (before is not null)
         {
