@@ -6,6 +6,7 @@ using SpatialRegion.Api.Crs;
 using SpatialRegion.Api.Analysis;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Layers.Filtering;
 using SpatialRegion.Api.Measures;
 
 namespace SpatialRegion.Api.Ogc;
@@ -135,29 +136,22 @@ public static class OgcFeatureEditing
         var geometry = body["geometry"] is JsonObject g ? g.ToJsonString() : null;
         if (geometry is not null && crs.DefinitionIsNorthingFirst)
         {
-            // Part 2: coordinates follow the CRS's own axis order (EPSG:3006 is northing, easting); stored x/y.
-            var read = JsonSerializer.Deserialize<Geometry>(geometry, GeoJson) ?? throw new InvalidQueryException("geometry", "The geometry cannot be read.");
-            read.Apply(new SwapXy());
-            geometry = JsonSerializer.Serialize(read, GeoJson);
+            // Part 2: coordinates follow the CRS's own axis order (EPSG:3006 is northing, easting), as in filters; stored x/y.
+            Geometry read;
+            try
+            {
+                read = JsonSerializer.Deserialize<Geometry>(geometry, GeoJson) ?? throw new JsonException("null");
+            }
+            catch (Exception e) when (e is JsonException or ArgumentException or InvalidOperationException)
+            {
+                throw new InvalidQueryException("geometry", "The geometry is not a GeoJSON geometry.");
+            }
+            geometry = JsonSerializer.Serialize(new Cql2Settings(crs).Literal(read).Geometry, GeoJson);
         }
         return (properties, geometry, crs.Srid);
     }
 
     private static readonly JsonSerializerOptions GeoJson = new() { Converters = { new GeoJsonConverterFactory() } };
-
-    private sealed class SwapXy : ICoordinateSequenceFilter
-    {
-        public bool Done => false;
-
-        public bool GeometryChanged => true;
-
-        public void Filter(CoordinateSequence seq, int i)
-        {
-            var x = seq.GetX(i);
-            seq.SetX(i, seq.GetY(i));
-            seq.SetY(i, x);
-        }
-    }
 
     private static bool Force(HttpContext context) => context.Request.Query["force"].FirstOrDefault() is "true" or "1";
 }
