@@ -211,3 +211,15 @@ LANGUAGE sql STABLE AS $$
     'description', m.description, 'version', m.version,
     'updated_at', to_char(m.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
 $$;
+
+-- What an edit may change in the layers, before and after it: the measure's places (measure-links) and what the
+-- summary counts (amount, scope, whether it lives, its shares). An edit of a title or a status leaves both alone,
+-- and the layers built from them need no rewrite.
+CREATE FUNCTION measure_change_keys(measure text) RETURNS text[]
+LANGUAGE sql STABLE AS $$
+  SELECT ARRAY[
+    (SELECT coalesce(string_agg(concat_ws(',', position, kind, basis, area_code, weight, note, md5(ST_AsEWKB(geom))), ';' ORDER BY position), '')
+     FROM measure_links WHERE measure_id = measure),
+    (SELECT concat_ws(',', granted_sek, scope, deleted_at IS NULL) FROM measures WHERE id = measure) || ':'
+      || (SELECT coalesce(string_agg(kom_kod || '=' || share, ';' ORDER BY kom_kod), '') FROM measure_municipality_shares WHERE measure_id = measure)]
+$$;

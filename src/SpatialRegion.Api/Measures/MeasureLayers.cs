@@ -43,19 +43,23 @@ public sealed class MeasureLayers(LayerWriter writer)
         }
     }
 
-    /// <summary>After an edit of one measure: its features in <c>measures</c> and <c>measure-links</c>, and the summary.</summary>
-    public async Task RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string measureId, CancellationToken ct)
+    /// <summary>After an edit of one measure: its feature in <c>measures</c>; its places in <c>measure-links</c> and the
+    /// summary only when the edit changed them (<paramref name="placesChanged"/>, <paramref name="summaryChanged"/>).</summary>
+    public async Task RefreshAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string measureId, bool placesChanged, bool summaryChanged, CancellationToken ct)
     {
         var id = new NpgsqlParameter { Value = measureId, NpgsqlDbType = NpgsqlDbType.Text };
         var measures = await writer.ReplaceSomeAsync(connection, tx, Measures, "fid = $1", MeasureFeaturesSql, [id], ct);
-        var links = await writer.ReplaceSomeAsync(connection, tx, Links, "properties ->> 'measure_id' = $1", LinkFeaturesSql, [id], ct);
+        var links = !placesChanged ? 0 : await writer.ReplaceSomeAsync(connection, tx, Links, "properties ->> 'measure_id' = $1", LinkFeaturesSql, [id], ct);
         if (measures is null || links is null)
         {
             await RewriteAllAsync(connection, tx, ct);
             return;
         }
-        var (summary, sql, county) = Definitions()[2];
-        await writer.ReplaceAsync(connection, tx, summary, sql, [county], ct);
+        if (summaryChanged)
+        {
+            var (summary, sql, county) = Definitions()[2];
+            await writer.ReplaceAsync(connection, tx, summary, sql, [county], ct);
+        }
     }
 
     private static (LayerDefinition Definition, string Sql, NpgsqlParameter Parameter)[] Definitions()
@@ -127,21 +131,17 @@ public sealed class MeasureLayers(LayerWriter writer)
         new("updated_at", LayerProperty.String),
     ];
 
+    // Only what belongs to the place: the measure's own attributes are in 'measures' (join on measure_id), so that
+    // editing a title or a status does not rewrite every place of the measure.
     private static readonly IReadOnlyList<LayerProperty> LinkProperties =
     [
         new("measure_id", LayerProperty.String),
         new("position", LayerProperty.Integer),
-        new("title", LayerProperty.String),
-        new("status", LayerProperty.String),
-        new("programme", LayerProperty.String),
-        new("fund", LayerProperty.String),
-        new("themes", LayerProperty.String),
         new("kind", LayerProperty.String),
         new("basis", LayerProperty.String),
         new("area_code", LayerProperty.String),
         new("area_name", LayerProperty.String),
         new("weight", LayerProperty.Number),
-        new("granted_sek", LayerProperty.Number),
         new("note", LayerProperty.String),
     ];
 
@@ -177,11 +177,8 @@ public sealed class MeasureLayers(LayerWriter writer)
 
     private const string LinkFeaturesSql = """
         SELECT l.measure_id || '.' || l.position, jsonb_build_object(
-                 'measure_id', l.measure_id, 'position', l.position, 'title', m.title, 'status', m.status,
-                 'programme', m.programme, 'fund', m.fund, 'themes', array_to_string(m.themes, ','),
-                 'kind', l.kind, 'basis', l.basis, 'area_code', l.area_code,
-                 'area_name', coalesce(a.properties ->> 'KOMMUNNAMN', a.properties ->> 'LANSNAMN'),
-                 'weight', l.weight, 'granted_sek', m.granted_sek, 'note', l.note),
+                 'measure_id', l.measure_id, 'position', l.position, 'kind', l.kind, 'basis', l.basis, 'area_code', l.area_code,
+                 'area_name', coalesce(a.properties ->> 'KOMMUNNAMN', a.properties ->> 'LANSNAMN'), 'weight', l.weight, 'note', l.note),
                CASE WHEN l.geom IS NOT NULL THEN measure_display_shape(l.geom) ELSE a.geom END
         FROM measure_links l
         JOIN measures m ON m.id = l.measure_id AND m.deleted_at IS NULL

@@ -73,7 +73,7 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
                 throw new MeasureWriteException(StatusCodes.Status409Conflict, $"A measure '{id}' exists already (deleted ones keep their id). Update it with PUT and If-Match.");
             }
             var warnings = await store.WriteAsync(connection, tx, id, input with { Id = id }, "create", caller, force, ct);
-            await store.layers.RefreshAsync(connection, tx, id, ct);
+            await store.layers.RefreshAsync(connection, tx, id, placesChanged: true, summaryChanged: true, ct);
             return new MeasureWriteResult(id, 1, "create", warnings);
         }
 
@@ -86,8 +86,10 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
                 throw new InvalidQueryException("id", $"The body names measure '{bodyId}' but the address names '{id}'; ids do not change.");
             }
             var version = await LiveVersionAsync(connection, tx, id, ifMatch, ct, requireIfMatch);
+            var before = await ChangeKeysAsync(connection, tx, id, ct);
             var warnings = await store.WriteAsync(connection, tx, id, input with { Id = id }, "update", caller, force, ct);
-            await store.layers.RefreshAsync(connection, tx, id, ct);
+            var after = await ChangeKeysAsync(connection, tx, id, ct);
+            await store.layers.RefreshAsync(connection, tx, id, placesChanged: before[0] != after[0], summaryChanged: before[1] != after[1], ct);
             return new MeasureWriteResult(id, version + 1, "update", warnings);
         }
 
@@ -98,7 +100,7 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
                 UPDATE measures SET deleted_at = now(), version = version + 1, updated_at = now(), updated_by = $2 WHERE id = $1
                 """, ct, id, caller);
             await RecordVersionAsync(connection, tx, id, "delete", caller, ct);
-            await store.layers.RefreshAsync(connection, tx, id, ct);
+            await store.layers.RefreshAsync(connection, tx, id, placesChanged: true, summaryChanged: true, ct);
             return new MeasureWriteResult(id, version + 1, "delete", []);
         }
     }
@@ -162,6 +164,13 @@ public sealed class MeasureStore(NpgsqlDataSource dataSource, MeasureLayers laye
         }
         await catalog.ReloadAsync(ct);
         return result;
+    }
+
+    private static async Task<string[]> ChangeKeysAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string id, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand("SELECT measure_change_keys($1)", connection, tx);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id, NpgsqlDbType = NpgsqlDbType.Text });
+        return (string[])(await cmd.ExecuteScalarAsync(ct))!;
     }
 
     private static async Task<(int Version, bool Deleted)?> CurrentAsync(NpgsqlConnection connection, NpgsqlTransaction tx, string id, CancellationToken ct)
