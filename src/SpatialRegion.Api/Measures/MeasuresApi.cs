@@ -37,6 +37,9 @@ public static class MeasuresApi
             .WithDescription("Filters: status, programme, fund, theme (comma-separated alternatives), municipality (KOM_KOD), active (a date "
                 + "inside the measure's period), min_amount/max_amount (granted SEK), bbox (lon/lat, or bbox-crs=EPSG:3006), near=lon,lat with "
                 + "within_metres, q (words in title or description). within_minutes needs the road network and is not available yet.");
+        api.MapGet("/summary", Summary).WithSummary("The summary per municipality (by=municipalities, the default) or per feature of another polygon layer (by=counties, fa-regions, labour-market-regions …), as GeoJSON.")
+            .WithDescription("For another layer, each municipality's equal-share and population-weighted SEK and its population are shared by the part of its area inside each feature "
+                + "(area-weighted, as the interpolation analysis does); measures counts the measures that reach the municipalities a feature overlaps by more than 1 % of their area.");
         api.MapGet("/as-of/{date}", AsOf).WithSummary("The register as it stood at the end of a date (GeoJSON), rebuilt from the history.");
         api.MapGet("/{id}", Get).WithSummary("One measure with its links, amounts and provenance; the ETag is its version.");
         api.MapGet("/{id}/history", History).WithSummary("Every version of a measure, with time, operation and key name.");
@@ -79,6 +82,27 @@ public static class MeasuresApi
         return versions == "[]"
             ? Problems.NotFound($"Measure '{id}' has no history: it never existed.")
             : Results.Text($$"""{"id":{{JsonSerializer.Serialize(id)}},"versions":{{versions}}}""", "application/json");
+    }
+
+    private static async Task<IResult> Summary(HttpRequest request, LayerCatalog catalog, NpgsqlDataSource dataSource, CancellationToken ct)
+    {
+        var by = request.Query["by"].FirstOrDefault() ?? "municipalities";
+        if (request.Query.Keys.FirstOrDefault(k => k != "by") is { } unknown)
+        {
+            return Problems.BadRequest($"Unknown query parameter '{unknown}'. Allowed here: by.", unknown);
+        }
+        if (await catalog.FindAsync(by, ct) is not { } layer)
+        {
+            return Problems.NotFound($"There is no layer '{by}'. GET /api/layers lists them.");
+        }
+        if (layer.GeometryType != "MultiPolygon")
+        {
+            return Problems.BadRequest($"Layer '{by}' holds {layer.GeometryType} features; a summary needs areas.", "by");
+        }
+        await using var cmd = dataSource.CreateCommand(by == "municipalities" ? MeasureLayers.SummaryByMunicipalitySql : MeasureLayers.SummaryByAreaSql);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = MeasureLayers.County, NpgsqlDbType = NpgsqlDbType.Text });
+        cmd.Parameters.Add(new NpgsqlParameter { Value = by, NpgsqlDbType = NpgsqlDbType.Text });
+        return Results.Text((string)(await cmd.ExecuteScalarAsync(ct))!, LayersApi.GeoJson);
     }
 
     private static async Task<IResult> AsOf(string date, NpgsqlDataSource dataSource, CancellationToken ct)

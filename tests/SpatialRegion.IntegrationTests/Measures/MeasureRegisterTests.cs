@@ -227,6 +227,30 @@ public sealed class MeasureRegisterTests(PostgisFixture db)
         Assert.Equal(404, (await client.GetProblemAsync("/api/measures/no-such-measure")).Status);
     }
 
+    [Fact]
+    public async Task The_summary_works_per_county_and_per_fa_region_through_area_shares_of_the_municipalities()
+    {
+        using var client = db.CreateClient();
+        var municipalities = await Summary();
+        var counties = await client.GetJsonAsync("/api/measures/summary?by=counties");
+        var county = Assert.Single(counties.Features());
+        Assert.Equal("23", county.Id());
+        Assert.Equal(municipalities.Values.Sum(p => p["granted_sek_equal_share"]!.GetValue<decimal>()), county["properties"]!["granted_sek_equal_share"]!.GetValue<decimal>());
+        Assert.Equal("2303,2305,2309,2313,2321,2326,2361,2380", county["properties"]!["municipalities"]!.GetValue<string>());
+        Assert.Equal("Jämtlands län", county["properties"]!["LANSNAMN"]!.GetValue<string>());
+
+        // FA regions: Härjedalen is a region of its own (40); the seven others form Östersund's (41).
+        var fa = (await client.GetJsonAsync("/api/measures/summary?by=fa-regions")).Features().ToDictionary(f => f.Id());
+        Assert.Equal("2361", fa["40"]["properties"]!["municipalities"]!.GetValue<string>());
+        Assert.Equal("2303,2305,2309,2313,2321,2326,2380", fa["41"]["properties"]!["municipalities"]!.GetValue<string>());
+        var harjedalen = municipalities["2361"]["granted_sek_equal_share"]!.GetValue<decimal>();
+        Assert.InRange(fa["40"]["properties"]!["granted_sek_equal_share"]!.GetValue<decimal>(), 0.98m * harjedalen, harjedalen + 0.01m);
+
+        Assert.Equal(400, (await client.GetProblemAsync("/api/measures/summary?by=pharmacies")).Status);
+        Assert.Equal(404, (await client.GetProblemAsync("/api/measures/summary?by=no-such-layer")).Status);
+        Assert.Equal(400, (await client.GetProblemAsync("/api/measures/summary?by=counties&colour=red")).Status);
+    }
+
     private async Task<Dictionary<string, JsonObject>> Summary()
     {
         using var client = db.CreateClient();
