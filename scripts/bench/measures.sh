@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Measures register benchmark (sourced by scripts/bench.sh; run on its own it starts the service itself):
-# - the measures layer as GeoJSON against a layer of the same size (fa-regions, 60 polygons), repeated and with a
+# - the measures layer as GeoJSON against layers of the same count (fa-regions, 60 polygons) and of about twice its
+#   bytes (the 290 municipalities), repeated and with a
 #   URL no request has used before (streamed from PostGIS each time);
 # - measures-by-municipality: the layer, and the summary computed from the register in PostGIS (pgbench), which
 #   is the work every edit redoes; target under 50 ms;
@@ -20,6 +21,8 @@ wfs_json="$BENCH_URL/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&OUTPUTFORM
 bench_http "fa-regions GeoJSON (60), repeated URL" "$BENCH_URL/api/layers/fa-regions/features"
 bench_http_fresh "measures GeoJSON (62), streamed" "${wfs_json}measures"
 bench_http_fresh "fa-regions GeoJSON (60), streamed" "${wfs_json}fa-regions"
+# The measures layer is as large in bytes as half the municipalities (most measures declare whole municipalities).
+bench_http_fresh "municipalities GeoJSON (290), streamed" "${wfs_json}municipalities"
 bench_http_fresh "measures-by-municipality GeoJSON, streamed" "${wfs_json}measures-by-municipality"
 summary=$(sed -n '/public const string SummarySql = """/,/""";/p' "$BENCH_ROOT/src/SpatialRegion.Api/Measures/MeasureLayers.cs" \
   | sed '1d;$d' | sed "s/\$1/'23'/g")
