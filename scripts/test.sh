@@ -8,8 +8,9 @@ source "$ROOT/scripts/lib/postgis.sh"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 
 ensure_postgis_packages
-# Real clients in the tests: GDAL's OGC API - Features and WFS drivers (ogr2ogr).
-ensure_packages gdal-bin
+# Real clients in the tests: GDAL's OGC API - Features and WFS drivers (ogr2ogr), and QGIS's WFS provider
+# (python3-qgis, run headless) editing the measures register through WFS-T.
+ensure_packages gdal-bin python3-qgis
 
 state=$(mktemp -d /tmp/spatialregion-test.XXXXXX)
 chmod 755 "$state"

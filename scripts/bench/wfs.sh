@@ -13,28 +13,6 @@ bench_attach_or_start
 
 wfs_all="$BENCH_URL/wfs?SERVICE=WFS&VERSION=2.0.0&REQUEST=GetFeature&TYPENAMES=sr:municipalities"
 
-# wfs_bench_fresh NAME URL: like bench_http, but every request carries a new value of an ignored parameter.
-wfs_bench_fresh() {
-  local name=$1 url=$2
-  local script out rps p50 p99 errors size
-  size=$(curl -s -o /dev/null -w '%{size_download}' "$url&fresh=0")
-  script=$(mktemp --suffix=.lua)
-  cat >"$script" <<'LUA'
-local n = 0
-request = function()
-  n = n + 1
-  return wrk.format(nil, wrk.path .. "&fresh=" .. math.random(1, 1000000000) .. "-" .. n)
-end
-LUA
-  out=$(wrk -t2 -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" --latency -s "$script" "$url" 2>&1)
-  rm -f "$script"
-  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
-  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
-  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
-  errors=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out" | tr '\n' ' ')
-  printf '%-44s %10s req/s   p50 %-9s p99 %-9s %9s bytes %s\n' "$name" "$rps" "$p50" "$p99" "$size" "$errors" | tee -a "$BENCH_RESULTS"
-}
-
 for format in "GML 3.2|" "GeoJSON|&OUTPUTFORMAT=application/json"; do
   label=${format%%|*}
   url="$wfs_all${format#*|}"
@@ -43,7 +21,7 @@ for format in "GML 3.2|" "GeoJSON|&OUTPUTFORMAT=application/json"; do
     *) die "WFS $label: the response does not hold the 290 municipalities" ;;
   esac
   bench_http "WFS all 290, $label, repeated URL" "$url"
-  wfs_bench_fresh "WFS all 290, $label, streamed from PostGIS" "$url"
+  bench_http_fresh "WFS all 290, $label, streamed from PostGIS" "$url"
 done
 
 # The query GetFeature runs for the GML page (the default srsName reads the stored rendering, schema 0040),

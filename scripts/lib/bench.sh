@@ -66,6 +66,29 @@ bench_http() {
   printf '%-44s %10s req/s   p50 %-9s p99 %-9s %9s bytes %s\n' "$name" "$rps" "$p50" "$p99" "$size" "$errors" | tee -a "$BENCH_RESULTS"
 }
 
+# bench_http_fresh NAME URL: like bench_http, but every request carries a new value of an ignored parameter, so
+# that no response comes from the response cache.
+bench_http_fresh() {
+  local name=$1 url=$2
+  local script out rps p50 p99 errors size
+  size=$(curl -s -o /dev/null -w '%{size_download}' "$url&fresh=0")
+  script=$(mktemp --suffix=.lua)
+  cat >"$script" <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format(nil, wrk.path .. "&fresh=" .. math.random(1, 1000000000) .. "-" .. n)
+end
+LUA
+  out=$(wrk -t2 -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" --latency -s "$script" "$url" 2>&1)
+  rm -f "$script"
+  rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$out")
+  p50=$(awk '$1 == "50%" { print $2 }' <<<"$out")
+  p99=$(awk '$1 == "99%" { print $2 }' <<<"$out")
+  errors=$(awk '/Non-2xx|Socket errors/ { print }' <<<"$out" | tr '\n' ' ')
+  printf '%-44s %10s req/s   p50 %-9s p99 %-9s %9s bytes %s\n' "$name" "$rps" "$p50" "$p99" "$size" "$errors" | tee -a "$BENCH_RESULTS"
+}
+
 # bench_sql NAME SQL: the same work straight against PostGIS with pgbench (8 clients, same duration).
 bench_sql() {
   local name=$1 sql=$2 root=${BENCH_ROOT:?}

@@ -11,6 +11,7 @@ using SpatialRegion.Api.Jobs;
 using SpatialRegion.Api.Jobs.Sources;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Networks;
+using SpatialRegion.Api.Measures;
 using SpatialRegion.Api.Ogc;
 using SpatialRegion.Api.Wfs;
 
@@ -53,6 +54,9 @@ public static class SpatialRegionServices
         services.AddSingleton<JobRunStore>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<JobScheduler>();
+        services.AddSingleton<MeasureLayers>();
+        services.AddSingleton<MeasureStore>();
+        services.AddSingleton<MeasureSeeds>();
         return services;
     }
 
@@ -109,6 +113,7 @@ public static class SpatialRegionServices
         app.MapWfs();
         app.MapIndicatorsApi();
         app.MapJobsApi();
+        app.MapMeasuresApi();
 
         app.MapHealthChecks("/health", new HealthCheckOptions { Predicate = _ => false })
             .WithTags("Health").WithSummary("Liveness: the process answers.");

@@ -6,7 +6,8 @@ using Microsoft.Extensions.Options;
 namespace SpatialRegion.Api.Auth;
 
 /// <summary>
-/// Authenticates "Authorization: Bearer &lt;key&gt;" or "X-Api-Key: &lt;key&gt;". No key means an anonymous caller,
+/// Authenticates "Authorization: Bearer &lt;key&gt;", "X-Api-Key: &lt;key&gt;" or HTTP Basic with the key as the
+/// password (the user name is not read): QGIS's authentication configurations send Basic. No key means an anonymous caller,
 /// which is all a read needs; endpoints that write answer 401 (no or no valid key) or 403 (a key whose role
 /// may not) as problem details.
 /// </summary>
@@ -38,7 +39,8 @@ public sealed class ApiKeyAuthenticationHandler(
     {
         var failure = (await HandleAuthenticateOnceSafeAsync()).Failure;
         Response.StatusCode = StatusCodes.Status401Unauthorized;
-        Response.Headers.WWWAuthenticate = "Bearer";
+        // Basic is offered too, so that clients which only answer a challenge (QGIS, GDAL) send the key.
+        Response.Headers.WWWAuthenticate = new Microsoft.Extensions.Primitives.StringValues(["Bearer", "Basic realm=\"SpatialRegion\", charset=\"UTF-8\""]);
         await problems.WriteAsync(new ProblemDetailsContext
         {
             HttpContext = Context,
@@ -46,7 +48,7 @@ public sealed class ApiKeyAuthenticationHandler(
             {
                 Status = StatusCodes.Status401Unauthorized,
                 Title = "Authentication required",
-                Detail = failure?.Message ?? "This operation changes data: send an API key as 'Authorization: Bearer <key>' or 'X-Api-Key: <key>'.",
+                Detail = failure?.Message ?? "This operation changes data: send an API key as 'Authorization: Bearer <key>', 'X-Api-Key: <key>' or as the password of HTTP Basic.",
             },
         });
     }
@@ -73,8 +75,25 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return authorization[7..].Trim();
         }
+        if (authorization.StartsWith("Basic ", StringComparison.OrdinalIgnoreCase))
+        {
+            return BasicPassword(authorization[6..].Trim());
+        }
         var header = request.Headers["X-Api-Key"].ToString();
         return header.Length > 0 ? header.Trim() : null;
+    }
+
+    /// <summary>The password of "user:password" in base64; an unreadable credential is an empty key, which no key matches.</summary>
+    private static string BasicPassword(string credentials)
+    {
+        var bytes = new byte[credentials.Length];
+        if (!Convert.TryFromBase64String(credentials, bytes, out var length))
+        {
+            return "";
+        }
+        var text = System.Text.Encoding.UTF8.GetString(bytes, 0, length);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? "" : text[(colon + 1)..];
     }
 }
 

@@ -3,6 +3,7 @@ using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Indicators;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Measures;
 
 namespace SpatialRegion.Api.Cli;
 
@@ -18,7 +19,8 @@ public static class CommandLine
           (no command)                 serve the HTTP API
           migrate                      apply schema migrations
           setup                        migrate, then import the default layers and road networks that are
-                                       missing and load the shipped indicators that have no values yet
+                                       missing, load the shipped indicators that have no values yet and
+                                       import the measures of the data directory (unchanged ones are left alone)
           import-defaults [--force] [--only id,id]
                                        import the default layers of data/layers.json and road networks of
                                        data/networks.json (--force: all, replacing)
@@ -106,6 +108,7 @@ public static class CommandLine
                         if (args[0] == "setup")
                         {
                             await LoadIndicatorsAsync(services, onlyMissing: true, null, Print, ct);
+                            await services.GetRequiredService<MeasureSeeds>().LoadAsync(Print, ct);
                         }
                         return 0;
                     }

@@ -25,6 +25,9 @@ public sealed record Layer(
     /// <summary>The property holding each feature's ISO 8601 date or date-time, if the layer is temporal.</summary>
     public string? TimeProperty { get; init; }
 
+    /// <summary>With <see cref="TimeProperty"/>: the property holding the end of each feature's period (null = open).</summary>
+    public string? TimeEndProperty { get; init; }
+
     /// <summary>For derived layers: what it was made from, as stored (JSON text).</summary>
     public string? ProvenanceJson { get; init; }
 

@@ -53,7 +53,7 @@ public sealed class LayerCatalog(NpgsqlDataSource dataSource) : INotifiedCatalog
             SELECT id, title, description, source, licence, geometry_type, srid, key_property, properties::text,
                    feature_count, ST_XMin(extent), ST_YMin(extent), ST_XMax(extent), ST_YMax(extent),
                    ST_XMin(extent_wgs84), ST_YMin(extent_wgs84), ST_XMax(extent_wgs84), ST_YMax(extent_wgs84),
-                   version, updated_at, kind, time_property, provenance::text
+                   version, updated_at, kind, time_property, provenance::text, time_end_property
             FROM layers
             """;
         var layers = new Dictionary<string, Layer>(StringComparer.Ordinal);
@@ -80,6 +80,7 @@ public sealed class LayerCatalog(NpgsqlDataSource dataSource) : INotifiedCatalog
                 Kind = reader.GetString(20),
                 TimeProperty = reader.IsDBNull(21) ? null : reader.GetString(21),
                 ProvenanceJson = reader.IsDBNull(22) ? null : reader.GetString(22),
+                TimeEndProperty = reader.IsDBNull(23) ? null : reader.GetString(23),
             };
             layers.Add(layer.Id, layer);
         }

@@ -17,7 +17,8 @@ public sealed record LayerDefinition(
     string Kind = LayerKinds.Imported,
     string? TimeProperty = null,
     JsonObject? Provenance = null,
-    IReadOnlyList<LayerProperty>? Properties = null);
+    IReadOnlyList<LayerProperty>? Properties = null,
+    string? TimeEndProperty = null);
 
 public static class LayerKinds
 {
@@ -25,6 +26,7 @@ public static class LayerKinds
     public const string Indicator = "indicator";
     public const string Analysis = "analysis";
     public const string Network = "network";
+    public const string Measure = "measure";
 }
 
 public sealed record LayerWriteResult(string LayerId, int Written, int Rejected, string GeometryType, long Version);
@@ -92,8 +94,8 @@ public sealed class LayerWriter
 
         var properties = layer.Properties ?? await InferPropertiesAsync(connection, tx, ct);
         var version = await Scalar<long>(connection, tx, """
-            INSERT INTO layers AS l (id, title, description, source, licence, geometry_type, key_property, properties, kind, time_property, provenance)
-            VALUES ($1, coalesce($2, $1), coalesce($3, ''), coalesce($4, ''), coalesce($5, ''), $6, $7, $8::jsonb, $9, $10, $11::jsonb)
+            INSERT INTO layers AS l (id, title, description, source, licence, geometry_type, key_property, properties, kind, time_property, provenance, time_end_property)
+            VALUES ($1, coalesce($2, $1), coalesce($3, ''), coalesce($4, ''), coalesce($5, ''), $6, $7, $8::jsonb, $9, $10, $11::jsonb, $12)
             ON CONFLICT (id) DO UPDATE SET
               title = coalesce($2, l.title),
               description = coalesce($3, l.description),
@@ -105,13 +107,14 @@ public sealed class LayerWriter
               kind = $9,
               time_property = $10,
               provenance = $11::jsonb,
+              time_end_property = $12,
               version = nextval('layer_version_seq'),
               updated_at = now()
             RETURNING version
             """, ct,
             [Param(layer.Id), Param(layer.Title), Param(layer.Description), Param(layer.Source), Param(layer.Licence),
              Param(geometryType), Param(layer.KeyProperty), Param(JsonSerializer.Serialize(properties)), Param(layer.Kind),
-             Param(layer.TimeProperty), Param(layer.Provenance?.ToJsonString())]);
+             Param(layer.TimeProperty), Param(layer.Provenance?.ToJsonString()), Param(layer.TimeEndProperty)]);
 
         await Execute(connection, tx, "DELETE FROM layer_features WHERE layer_id = $1", ct, [Param(layer.Id)]);
         var multi = geometryType == "Point" ? "geom" : "ST_Multi(geom)";
@@ -131,6 +134,46 @@ public sealed class LayerWriter
             """, ct, [Param(layer.Id)]);
 
         return new LayerWriteResult(layer.Id, written, (int)total - written, geometryType, version);
+    }
+
+    /// <summary>
+    /// Replaces some features of an existing layer, inside the caller's transaction: those that
+    /// <paramref name="removeWhere"/> (a condition on layer_features) selects are deleted and the rows of the feature
+    /// SELECT inserted, both with the caller's parameters; the registry gets a new version, count and extent. For
+    /// edits of one feature of a large derived layer, where rewriting every feature would cost more than the edit.
+    /// Returns the new version, or null when the layer does not exist yet (write it whole with <see cref="ReplaceAsync"/>).
+    /// </summary>
+    public async Task<long?> ReplaceSomeAsync(
+        NpgsqlConnection connection, NpgsqlTransaction tx, string layerId, string removeWhere, string featuresSql,
+        IReadOnlyList<NpgsqlParameter> parameters, CancellationToken ct)
+    {
+        await Execute(connection, tx, "SELECT pg_advisory_xact_lock(hashtext('layer:' || $1))", ct, [Param(layerId)]);
+        var geometryType = await Scalar<string>(connection, tx, "SELECT geometry_type FROM layers WHERE id = $1", ct, [Param(layerId)]);
+        if (geometryType is null)
+        {
+            return null;
+        }
+        var layerParameter = "$" + (parameters.Count + 1).ToString(CultureInfo.InvariantCulture);
+        NpgsqlParameter[] WithLayer() => [.. parameters.Select(p => p.Clone()), Param(layerId)];
+        await Execute(connection, tx, $"DELETE FROM layer_features WHERE layer_id = {layerParameter} AND ({removeWhere})", ct, WithLayer());
+        var multi = geometryType == "Point" ? "g" : "ST_Multi(g)";
+        await Execute(connection, tx, $$"""
+            INSERT INTO layer_features (layer_id, fid, properties, geom, geom_wgs84)
+            SELECT {{layerParameter}}, s.fid::text, coalesce(s.properties::jsonb, '{}'::jsonb), {{multi}}, ST_Transform({{multi}}, 4326)
+            FROM ({{featuresSql}}) AS s(fid, properties, geom),
+                 LATERAL (SELECT CASE WHEN ST_SRID(s.geom) IN (3006, 0) THEN ST_SetSRID(s.geom, 3006) ELSE ST_Transform(s.geom, 3006) END AS g) t
+            WHERE s.geom IS NOT NULL AND NOT ST_IsEmpty(s.geom)
+            """, ct, WithLayer());
+        return await Scalar<long>(connection, tx, """
+            UPDATE layers SET
+              version = nextval('layer_version_seq'),
+              updated_at = now(),
+              feature_count = (SELECT count(*) FROM layer_features WHERE layer_id = $1),
+              extent = (SELECT ST_Extent(geom) FROM layer_features WHERE layer_id = $1),
+              extent_wgs84 = (SELECT ST_Extent(geom_wgs84) FROM layer_features WHERE layer_id = $1)
+            WHERE id = $1
+            RETURNING version
+            """, ct, [Param(layerId)]);
     }
 
     /// <summary>Types from the JSON values: integer, number, boolean or string (mixed kinds become string).

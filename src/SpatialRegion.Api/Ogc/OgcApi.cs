@@ -45,13 +45,18 @@ public static class OgcApi
         Map(ogc, "/collections/{collectionId}/queryables", Queryables);
         Map(ogc, "/collections/{collectionId}/items", Items);
         Map(ogc, "/collections/{collectionId}/items/{featureId}", Feature);
+        ogc.MapOgcFeatureEditing();
         return ogc;
     }
 
     private static void Map(RouteGroupBuilder group, string pattern, Delegate handler)
     {
         group.MapMethods(pattern, GetHead, handler);
-        group.MapMethods(pattern, [HttpMethods.Options], () => new OgcOptionsResult());
+        group.MapMethods(pattern, [HttpMethods.Options], (HttpContext context) => new OgcOptionsResult(
+            context.GetRouteValue("collectionId") is string id && OgcFeatureEditing.IsEditable(id)
+                ? pattern.EndsWith("{featureId}", StringComparison.Ordinal) ? OgcFeatureEditing.FeatureAllow
+                : pattern.EndsWith("/items", StringComparison.Ordinal) ? OgcFeatureEditing.ItemsAllow : OgcOptionsResult.ReadOnly
+                : OgcOptionsResult.ReadOnly));
     }
 
     private static IResult LandingPage(HttpRequest request)
@@ -146,7 +151,11 @@ public static class OgcApi
             var schema = new JsonObject { ["title"] = p.Name, ["type"] = p.Type };
             if (p.Name == layer.TimeProperty)
             {
-                schema["x-ogc-role"] = "primary-instant";
+                schema["x-ogc-role"] = layer.TimeEndProperty is null ? "primary-instant" : "primary-interval-start";
+            }
+            if (p.Name == layer.TimeEndProperty)
+            {
+                schema["x-ogc-role"] = "primary-interval-end";
             }
             if (p.Name == layer.KeyProperty)
             {
@@ -214,6 +223,12 @@ public static class OgcApi
             return OgcException.NotFound($"Collection '{layer.Id}' has no feature '{featureId}'.");
         }
         var headers = new Dictionary<string, string> { ["Content-Crs"] = $"<{ContentCrs(request)}>", ["ETag"] = etag };
+        if (OgcFeatureEditing.IsEditable(layer.Id) && format != OgcFormat.Html
+            && JsonNode.Parse(f.Properties)?["version"] is JsonValue version)
+        {
+            // An editable feature's ETag is its own version, the one If-Match names when it is edited (Part 4).
+            headers["ETag"] = Measures.MeasuresApi.ETag(version.GetValue<int>());
+        }
         var self = $"{Base(request)}/collections/{layer.Id}/items/{Uri.EscapeDataString(f.Id)}";
         if (format == OgcFormat.Html)
         {
@@ -394,10 +409,13 @@ public static class OgcApi
             }
             await using var cmd = dataSource.CreateCommand("""
                 SELECT to_char(min(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), to_char(max(t) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"')
-                FROM (SELECT ogc_instant(properties ->> $2) AS t FROM layer_features WHERE layer_id = $1) s
+                FROM (SELECT ogc_instant(properties ->> $2) AS t FROM layer_features WHERE layer_id = $1
+                      UNION ALL
+                      SELECT ogc_instant(properties ->> $3) FROM layer_features WHERE layer_id = $1) s
                 """);
             cmd.Parameters.Add(new NpgsqlParameter { Value = layer.Id });
             cmd.Parameters.Add(new NpgsqlParameter { Value = property });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = layer.TimeEndProperty ?? property });
             await using var reader = await cmd.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
             var extent = (layer.Version, From: reader.IsDBNull(0) ? null : reader.GetString(0), Until: reader.IsDBNull(1) ? null : reader.GetString(1));

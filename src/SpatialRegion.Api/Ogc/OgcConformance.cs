@@ -30,5 +30,6 @@ public static class OgcConformance
         Cql2 + "basic-spatial-functions",
         Cql2 + "basic-spatial-functions-plus",
         Cql2 + "spatial-functions",
+        .. OgcFeatureEditing.ConformanceClasses,
     ];
 }

@@ -119,23 +119,24 @@ public static class OgcItemsQuery
             throw new InvalidQueryException("datetime", $"Collection '{layer.Id}' has no time property, so it cannot be filtered by datetime.");
         }
         var reference = new PropertyReference(property);
+        var end = layer.TimeEndProperty is { } endProperty ? new PropertyReference(endProperty) : null;
         var parts = text.Split('/');
         if (parts.Length == 1)
         {
             var (from, until) = Instant(parts[0]);
-            return new TimeInterval(reference, from, until);
+            return new TimeInterval(reference, from, until, end);
         }
         if (parts.Length != 2 || (Open(parts[0]) && Open(parts[1])))
         {
             throw new InvalidQueryException("datetime", $"datetime must be an instant or an interval start/end with at most one open end ('..'); got '{text}'.");
         }
         DateTimeOffset? start = Open(parts[0]) ? null : Instant(parts[0]).From;
-        DateTimeOffset? end = Open(parts[1]) ? null : Instant(parts[1]).Until;
-        if (start > end)
+        DateTimeOffset? finish = Open(parts[1]) ? null : Instant(parts[1]).Until;
+        if (start > finish)
         {
             throw new InvalidQueryException("datetime", $"datetime interval '{text}' ends before it starts.");
         }
-        return new TimeInterval(reference, start, end);
+        return new TimeInterval(reference, start, finish, end);
     }
 
     private static bool Open(string s) => s is "" or "..";

@@ -12,6 +12,46 @@ namespace SpatialRegion.Api.Ogc;
 /// </summary>
 public static class OgcOpenApi
 {
+    /// <summary>Part 4 on an editable collection: POST to its items, PUT, PATCH and DELETE of one feature, for editors.</summary>
+    private static void AddEditing(JsonObject paths, Layer layer)
+    {
+        JsonObject Operation(string summary, string id, int status, bool body)
+        {
+            var operation = new JsonObject
+            {
+                ["summary"] = summary,
+                ["operationId"] = id + "-" + layer.Id,
+                ["security"] = new JsonArray(new JsonObject { ["apiKey"] = new JsonArray() }, new JsonObject { ["basic"] = new JsonArray() }),
+                ["responses"] = Responses(status),
+            };
+            if (body)
+            {
+                operation["requestBody"] = new JsonObject
+                {
+                    ["required"] = true,
+                    ["content"] = new JsonObject { [OgcMediaTypes.GeoJson] = new JsonObject { ["schema"] = new JsonObject { ["type"] = "object" } } },
+                };
+            }
+            return operation;
+        }
+        JsonObject Responses(int status) => new JsonObject
+            {
+                [status.ToString(System.Globalization.CultureInfo.InvariantCulture)] = new JsonObject { ["description"] = "Done" },
+                ["400"] = new JsonObject { ["description"] = "A property or the geometry is refused; the exception names it" },
+                ["401"] = new JsonObject { ["description"] = "No API key with the editor role" },
+                ["412"] = new JsonObject { ["description"] = "If-Match names a version that is no longer current" },
+            };
+        ((JsonObject)paths[$"/collections/{layer.Id}/items"]!)["post"] = Operation($"Add a feature to {layer.Title}", "create", 201, body: true);
+        paths[$"/collections/{layer.Id}/items/{{featureId}}"] = new JsonObject
+        {
+            ["parameters"] = new JsonArray(Ref("featureId")),
+            ["get"] = Get("One feature", "feature-" + layer.Id, [Ref("crs"), Ref("properties"), Ref("f")], FeatureResponse(), notFound: true, badRequest: true)["get"]!.DeepClone(),
+            ["put"] = Operation("Replace a feature", "replace", 204, body: true),
+            ["patch"] = Operation("Update a feature (JSON merge patch of properties and geometry)", "update", 204, body: true),
+            ["delete"] = Operation("Delete a feature (its history stays)", "delete", 204, body: false),
+        };
+    }
+
     public static JsonObject Build(string baseUrl, IReadOnlyCollection<Layer> layers, SpatialRegionOptions options)
     {
         var paths = new JsonObject
@@ -36,6 +76,10 @@ public static class OgcOpenApi
                 $"Features whose '{p.Name}' equals this value (repeat for any of several).", new JsonObject { ["type"] = p.Type }));
             paths[$"/collections/{layer.Id}/items"] = Get($"Features of {layer.Title}", "items-" + layer.Id,
                 [.. ItemsParameters(), .. queryables], FeaturesResponse(), notFound: false, badRequest: true);
+            if (OgcFeatureEditing.IsEditable(layer.Id))
+            {
+                AddEditing(paths, layer);
+            }
         }
 
         return new JsonObject
@@ -52,6 +96,11 @@ public static class OgcOpenApi
             ["paths"] = paths,
             ["components"] = new JsonObject
             {
+                ["securitySchemes"] = new JsonObject
+                {
+                    ["apiKey"] = new JsonObject { ["type"] = "apiKey", ["in"] = "header", ["name"] = "X-Api-Key" },
+                    ["basic"] = new JsonObject { ["type"] = "http", ["scheme"] = "basic", ["description"] = "The API key as the password; the user name is not read." },
+                },
                 ["parameters"] = Parameters(options),
                 ["schemas"] = new JsonObject
                 {

@@ -84,14 +84,14 @@ public sealed class OgcDocumentResult(byte[] body, string contentType, IReadOnly
 }
 
 /// <summary>Answers OPTIONS: the methods a resource allows. Every collection is read-only here.</summary>
-public sealed class OgcOptionsResult : IResult
+public sealed class OgcOptionsResult(string allow = OgcOptionsResult.ReadOnly) : IResult
 {
     public const string ReadOnly = "GET, HEAD, OPTIONS";
 
     public Task ExecuteAsync(HttpContext context)
     {
         context.Response.StatusCode = StatusCodes.Status204NoContent;
-        context.Response.Headers.Allow = ReadOnly;
+        context.Response.Headers.Allow = allow;
         return Task.CompletedTask;
     }
 }

@@ -25,8 +25,9 @@ public static class GmlGeometryReader
 
     private static bool IsGml(XNamespace ns) => ns == WfsNames.Gml || ns == WfsNames.Gml311;
 
-    /// <summary>Reads a geometry; its srsName, or else <paramref name="defaultCrs"/>, says CRS and axis order.</summary>
-    public static Geometry Read(XElement element, CrsReference defaultCrs, string locator)
+    /// <summary>Reads a geometry; its srsName, or else <paramref name="defaultCrs"/>, says CRS and axis order, unless
+    /// <paramref name="eastingFirst"/> says the coordinates are x/y whatever the srsName (WFS 1.0 documents).</summary>
+    public static Geometry Read(XElement element, CrsReference defaultCrs, string locator, bool eastingFirst = false)
     {
         var srsName = (string?)element.Attribute("srsName");
         var crs = srsName is null ? defaultCrs : CrsReference.Parse(srsName)
@@ -35,7 +36,7 @@ public static class GmlGeometryReader
         {
             throw WfsException.Invalid(locator, $"Unsupported srsName '{srsName}' on gml:{element.Name.LocalName}. Supported: {OutputCrs.SupportedList}.");
         }
-        var reader = new Reader(new GeometryFactory(new PrecisionModel(), crs.Srid), WfsAxisOrder.IsNorthingFirst(crs), locator);
+        var reader = new Reader(new GeometryFactory(new PrecisionModel(), crs.Srid), !eastingFirst && WfsAxisOrder.IsNorthingFirst(crs), locator);
         try
         {
             if (IsEnvelope(element))

@@ -28,7 +28,7 @@ public static class WfsApi
             .WithDescription("Every layer is a feature type sr:<layer id>. Default CRS urn:ogc:def:crs:EPSG::3006 (northing, easting); GML 3.2 or GeoJSON.")
             .Produces(StatusCodes.Status200OK, contentType: WfsFormats.Gml);
         wfs.MapPost("", HandlePost)
-            .WithSummary("WFS 2.0.0, XML encoding: the same operations as a request document.")
+            .WithSummary("WFS 2.0.0, XML encoding: the same operations as a request document, and Transaction (Insert, Update, Delete) on sr:measures for editors.")
             .Accepts<string>("application/xml", "text/xml")
             .Produces(StatusCodes.Status200OK, contentType: WfsFormats.Gml)
             .DisableAntiforgery()
@@ -73,6 +73,10 @@ public static class WfsApi
         {
             throw WfsException.Parsing("request", $"The request body is not well-formed XML: {e.Message}");
         }
+        if (WfsTransaction.IsTransaction(root))
+        {
+            return await WfsTransaction.HandleAsync(context, root, await catalog.AllAsync(ct), ct);
+        }
         var operation = Operation(root.Name.LocalName);
         if (root.Name.Namespace != WfsNames.Wfs)
         {
@@ -109,7 +113,7 @@ public static class WfsApi
         ["GetCapabilities", "DescribeFeatureType", "GetFeature", "GetPropertyValue", "ListStoredQueries", "DescribeStoredQueries"];
 
     private static readonly string[] Unsupported =
-        ["Transaction", "LockFeature", "GetFeatureWithLock", "CreateStoredQuery", "DropStoredQuery", "GetGmlObject"];
+        ["LockFeature", "GetFeatureWithLock", "CreateStoredQuery", "DropStoredQuery", "GetGmlObject"];
 
     /// <summary>Operation names are matched without regard to case, as servers commonly do for KVP.</summary>
     private static string Operation(string request)
@@ -117,7 +121,7 @@ public static class WfsApi
         var name = request.Trim();
         return Operations.FirstOrDefault(o => o.Equals(name, StringComparison.OrdinalIgnoreCase))
             ?? throw (Unsupported.Any(o => o.Equals(name, StringComparison.OrdinalIgnoreCase))
-                ? WfsException.NotSupported(name, $"{name} is not offered: this WFS is read-only (Basic WFS). Operations: {string.Join(", ", Operations)}.")
+                ? WfsException.NotSupported(name, $"{name} is not offered. Operations: {string.Join(", ", Operations)}, and Transaction (POST, on sr:measures).")
                 : WfsException.NotSupported(name, $"Unknown operation '{name}'. Operations: {string.Join(", ", Operations)}."));
     }
 

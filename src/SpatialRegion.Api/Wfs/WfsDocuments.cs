@@ -17,7 +17,7 @@ public static class WfsDocuments
     private static readonly (string Name, bool Value)[] ServiceConstraints =
     [
         ("ImplementsBasicWFS", true),
-        ("ImplementsTransactionalWFS", false),
+        ("ImplementsTransactionalWFS", true),
         ("ImplementsLockingWFS", false),
         ("KVPEncoding", true),
         ("XMLEncoding", true),
@@ -137,6 +137,7 @@ public static class WfsDocuments
         Operation(w, "ListStoredQueries", endpoint);
         Operation(w, "DescribeStoredQueries", endpoint);
         Operation(w, "GetFeature", endpoint, ("outputFormat", OutputFormats), ("resultType", ["results", "hits"]), ("resolve", ["none", "local"]));
+        Operation(w, "Transaction", endpoint);
         Operation(w, "GetPropertyValue", endpoint, ("outputFormat", [WfsFormats.Gml]), ("resultType", ["results", "hits"]), ("resolve", ["none", "local"]));
         Parameter(w, "version", [WfsNames.Version]);
         foreach (var (name, value) in ServiceConstraints)

@@ -5,6 +5,7 @@ using Npgsql;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Import;
 using SpatialRegion.Api.Indicators;
+using SpatialRegion.Api.Measures;
 
 [assembly: AssemblyFixture(typeof(SpatialRegion.IntegrationTests.Infrastructure.PostgisFixture))]
 
@@ -52,6 +53,9 @@ public sealed class PostgisFixture : IAsyncLifetime
 
     private readonly Dictionary<ApiRole, string> _keys = [];
 
+    /// <summary>The API key of a role, for clients that send it themselves (QGIS, HTTP Basic).</summary>
+    public string Key(ApiRole role) => _keys[role];
+
     public async ValueTask InitializeAsync()
     {
         await using (var admin = new NpgsqlConnection(_adminConnectionString))
@@ -65,6 +69,7 @@ public sealed class PostgisFixture : IAsyncLifetime
         await App.Services.GetRequiredService<DefaultLayers>().ImportAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
         await App.Services.GetRequiredService<SpatialRegion.Api.Networks.DefaultNetworks>().ImportAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
         await App.Services.GetRequiredService<IndicatorSeeds>().LoadAsync(onlyMissing: true, only: null, progress: null, CancellationToken.None);
+        await App.Services.GetRequiredService<MeasureSeeds>().LoadAsync(progress: null, CancellationToken.None);
         var keys = App.Services.GetRequiredService<ApiKeyStore>();
         _keys[ApiRole.Editor] = await keys.CreateAsync("tests-editor", ApiRoles.Editor, CancellationToken.None);
         _keys[ApiRole.Admin] = await keys.CreateAsync("tests-admin", ApiRoles.Admin, CancellationToken.None);

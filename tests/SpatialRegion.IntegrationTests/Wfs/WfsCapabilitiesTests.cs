@@ -42,7 +42,7 @@ public sealed class WfsCapabilitiesTests(PostgisFixture db)
 
         var operations = caps.Root.Element(Ns.Ows + "OperationsMetadata")!;
         var names = operations.Elements(Ns.Ows + "Operation").Select(o => (string)o.Attribute("name")!).ToList();
-        Assert.Equal(["GetCapabilities", "DescribeFeatureType", "ListStoredQueries", "DescribeStoredQueries", "GetFeature", "GetPropertyValue"], names);
+        Assert.Equal(["GetCapabilities", "DescribeFeatureType", "ListStoredQueries", "DescribeStoredQueries", "GetFeature", "Transaction", "GetPropertyValue"], names);
         foreach (var operation in operations.Elements(Ns.Ows + "Operation"))
         {
             var http = operation.Element(Ns.Ows + "DCP")!.Element(Ns.Ows + "HTTP")!;
@@ -60,7 +60,8 @@ public sealed class WfsCapabilitiesTests(PostgisFixture db)
         Assert.Equal("TRUE", Constraint(operations, Ns.Ows, "ImplementsResultPaging"));
         Assert.Equal("TRUE", Constraint(operations, Ns.Ows, "KVPEncoding"));
         Assert.Equal("TRUE", Constraint(operations, Ns.Ows, "XMLEncoding"));
-        Assert.Equal("FALSE", Constraint(operations, Ns.Ows, "ImplementsTransactionalWFS"));
+        // Transactions edit the measures register (the other feature types refuse them); QGIS offers editing when Transaction is listed.
+        Assert.Equal("TRUE", Constraint(operations, Ns.Ows, "ImplementsTransactionalWFS"));
         Assert.Equal("FALSE", Constraint(operations, Ns.Ows, "ImplementsStandardJoins"));
         Assert.Equal("10000", Constraint(operations, Ns.Ows, "CountDefault"));
         foreach (var required in new[] { "ImplementsLockingWFS", "ImplementsInheritance", "ImplementsRemoteResolve", "ImplementsSpatialJoins",

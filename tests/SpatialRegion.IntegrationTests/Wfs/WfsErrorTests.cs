@@ -69,7 +69,7 @@ public sealed class WfsErrorTests(PostgisFixture db)
         { "<wfs:GetFeature xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" service=\"WFS\" version=\"2.0.0\"><wfs:Query", "OperationParsingFailed", "request" },
         { "<!DOCTYPE x [<!ENTITY e SYSTEM \"file:///etc/passwd\">]><x>&e;</x>", "OperationParsingFailed", "request" },
         { "<GetFeature xmlns=\"http://example.com/other\"/>", "OperationParsingFailed", "request" },
-        { "<wfs:Transaction xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" service=\"WFS\" version=\"2.0.0\"/>", "OperationNotSupported", "Transaction" },
+        { "<wfs:LockFeature xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" service=\"WFS\" version=\"2.0.0\"/>", "OperationNotSupported", "LockFeature" },
         { "<wfs:GetFeature xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" service=\"WFS\" version=\"2.0.0\"/>", "MissingParameterValue", "TYPENAMES" },
         { "<wfs:GetFeature xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" service=\"WFS\" version=\"1.1.0\"><wfs:Query typeNames=\"municipalities\"/></wfs:GetFeature>", "InvalidParameterValue", "VERSION" },
         { "<wfs:GetFeature xmlns:wfs=\"http://www.opengis.net/wfs/2.0\" xmlns:x=\"http://example.com/x\" service=\"WFS\" version=\"2.0.0\"><wfs:Query typeNames=\"x:municipalities\"/></wfs:GetFeature>", "InvalidParameterValue", "TYPENAMES" },

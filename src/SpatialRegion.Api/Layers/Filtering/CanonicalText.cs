@@ -37,6 +37,10 @@ internal static class CanonicalText
             case IdExpression ids: sb.Append("ids(").AppendJoin(',', ids.Ids.Select(Quote)).Append(')'); break;
             case TimeInterval t:
                 sb.Append("time("); Write(sb, t.Property);
+                if (t.End is { } end)
+                {
+                    sb.Append('-'); Write(sb, end);
+                }
                 sb.Append(',').Append(t.From?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "..");
                 sb.Append(',').Append(t.Until?.UtcDateTime.ToString("O", CultureInfo.InvariantCulture) ?? "..").Append(')');
                 break;

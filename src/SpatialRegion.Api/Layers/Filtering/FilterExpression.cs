@@ -48,8 +48,9 @@ public sealed record IdExpression(IReadOnlyList<string> Ids) : FilterExpression;
 
 /// <summary>The instant held by a text property (an ISO 8601 date or date-time) lies within [From, Until]; a null
 /// end is open. OGC API datetime, and the instant-versus-interval case of CQL2 T_INTERSECTS. Values that are not
-/// dates never match.</summary>
-public sealed record TimeInterval(PropertyReference Property, DateTimeOffset? From, DateTimeOffset? Until) : FilterExpression;
+/// dates never match. With an <paramref name="End"/> property the feature lasts a period, from Property to End (an
+/// end date means the whole of that day; a missing end is open), and matches when that period meets [From, Until].</summary>
+public sealed record TimeInterval(PropertyReference Property, DateTimeOffset? From, DateTimeOffset? Until, PropertyReference? End = null) : FilterExpression;
 
 public enum SpatialOperator
 {

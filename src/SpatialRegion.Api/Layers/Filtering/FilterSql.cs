@@ -190,22 +190,32 @@ public static class FilterSql
         // so a malformed value drops out of the result instead of failing the query.
         private string Time(TimeInterval t)
         {
-            var property = Property(t.Property.Name);
-            if (PropertyKind(property) != Kind.Text)
+            var start = $"ogc_instant(properties ->> {Add(DateProperty(t.Property).Name, NpgsqlDbType.Text)})";
+            var conditions = new List<string> { start + " IS NOT NULL" };
+            // A period ends at its end instant, or at the end of its end day; no end means it goes on.
+            var end = start;
+            if (t.End is { } endProperty)
             {
-                throw new InvalidQueryException("datetime", $"Property '{property.Name}' holds no dates.");
+                var text = $"(properties ->> {Add(DateProperty(endProperty).Name, NpgsqlDbType.Text)})";
+                end = $"coalesce(ogc_instant({text}) + CASE WHEN length({text}) = 10 THEN interval '1 day - 1 microsecond' ELSE interval '0' END, 'infinity')";
             }
-            var instant = $"ogc_instant(properties ->> {Add(property.Name, NpgsqlDbType.Text)})";
-            var conditions = new List<string> { instant + " IS NOT NULL" };
             if (t.From is { } from)
             {
-                conditions.Add($"{instant} >= {Add(from.UtcDateTime, NpgsqlDbType.TimestampTz)}");
+                conditions.Add($"{end} >= {Add(from.UtcDateTime, NpgsqlDbType.TimestampTz)}");
             }
             if (t.Until is { } until)
             {
-                conditions.Add($"{instant} <= {Add(until.UtcDateTime, NpgsqlDbType.TimestampTz)}");
+                conditions.Add($"{start} <= {Add(until.UtcDateTime, NpgsqlDbType.TimestampTz)}");
             }
             return "(" + string.Join(" AND ", conditions) + ")";
+        }
+
+        private LayerProperty DateProperty(PropertyReference reference)
+        {
+            var property = Property(reference.Name);
+            return PropertyKind(property) == Kind.Text
+                ? property
+                : throw new InvalidQueryException("datetime", $"Property '{property.Name}' holds no dates.");
         }
 
         private string Spatial(SpatialPredicate s)
