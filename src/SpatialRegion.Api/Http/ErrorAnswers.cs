@@ -53,6 +53,7 @@ public static class ErrorAnswers
         WfsException e => new(e.Status, TitleOf(e.Status), e.Message, e.Locator, e.Code, IsWfsLocator: true),
         InvalidQueryException e => new(StatusCodes.Status400BadRequest, "Invalid request", e.Message, e.Parameter, "InvalidParameterValue"),
         AnalysisException e => new(e.Status, e.Title, e.Message, e.Parameter),
+        Measures.MeasureWriteException e => new(e.Status, e.Title, e.Message, Code: e.Status == StatusCodes.Status404NotFound ? "NotFound" : "EditRefused"),
         ImportException e => new(StatusCodes.Status400BadRequest, "Invalid request", e.Message),
         BadHttpRequestException e => new(e.StatusCode, TitleOf(e.StatusCode), e.Message),
         JsonException => new(StatusCodes.Status400BadRequest, "Invalid request", "The request body is not valid JSON.", "body"),

@@ -11,6 +11,15 @@ namespace SpatialRegion.Api.Measures;
 public sealed class MeasureWriteException(int status, string message) : Exception(message)
 {
     public int Status { get; } = status;
+
+    public string Title => Status switch
+    {
+        StatusCodes.Status412PreconditionFailed => "Changed by someone else",
+        StatusCodes.Status428PreconditionRequired => "If-Match required",
+        StatusCodes.Status404NotFound => "Not found",
+        StatusCodes.Status409Conflict => "Conflict",
+        _ => "Refused",
+    };
 }
 
 public sealed record MeasureWriteResult(string Id, int Version, string Operation, IReadOnlyList<string> Warnings);

@@ -45,16 +45,16 @@ public static class MeasuresApi
         api.MapGet("/{id}/history", History).WithSummary("Every version of a measure, with time, operation and key name.");
         api.MapGet("/{id}/context", Context).WithSummary("Municipalities and tätorter the measure touches (with shares), population inside and near it, and indicators of its areas.");
         api.MapPost("/", Create).WithSummary("Create a measure (editor role); 201 with Location and ETag. force=true stores a geometry far outside the county.")
-            .RequireAuthorization(AuthPolicies.Editor);
+            .RequireAuthorization(AuthPolicies.Editor).LimitBodyTo(MaxBodyBytes);
         api.MapPut("/{id}", Replace).WithSummary("Replace a measure (editor role); If-Match with its ETag is required (428 without, 412 when stale).")
-            .RequireAuthorization(AuthPolicies.Editor);
+            .RequireAuthorization(AuthPolicies.Editor).LimitBodyTo(MaxBodyBytes);
         api.MapDelete("/{id}", Delete).WithSummary("Delete a measure (editor role): it leaves the layers, its versions stay. If-Match is honoured.")
             .RequireAuthorization(AuthPolicies.Editor);
         api.MapPost("/import", Import).WithSummary("Bulk import (editor role) of a CSV or GeoJSON of measures, idempotent by id, all or nothing.")
             .WithDescription("CSV: a header of the measures layer's properties (id, title, status, … municipalities, granted_sek …) and an optional "
                 + "wkt column in EPSG:3006. GeoJSON: a FeatureCollection of features with those properties (geometry in WGS 84 or the crs member). "
                 + "Answers with the numbers inserted, updated and unchanged.")
-            .RequireAuthorization(AuthPolicies.Editor);
+            .RequireAuthorization(AuthPolicies.Editor).LimitBodyTo(MaxImportBytes);
         routes.MapGet("/api/municipalities/{code}/measures", ForMunicipality).WithTags("Measures")
             .WithSummary("The measures that touch a municipality (KOM_KOD), with the share each gives it.");
         return api;
@@ -107,15 +107,7 @@ public static class MeasuresApi
 
     private static async Task<IResult> AsOf(string date, NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        DateOnly day;
-        try
-        {
-            day = MeasureDocumentReader.ParseDate(date, "date");
-        }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
+        var day = MeasureDocumentReader.ParseDate(date, "date");
         // The last version of each measure written before the end of the day; deleted ones drop out.
         await using var cmd = dataSource.CreateCommand("""
             WITH last AS (
@@ -134,26 +126,17 @@ public static class MeasuresApi
 
     private static async Task<IResult> List(HttpRequest request, NpgsqlDataSource dataSource, CancellationToken ct)
     {
-        string format;
-        NpgsqlCommand cmd;
-        try
+        var unknown = request.Query.Keys.FirstOrDefault(k => !ListParameters.Contains(k));
+        if (unknown is not null)
         {
-            var unknown = request.Query.Keys.FirstOrDefault(k => !ListParameters.Contains(k));
-            if (unknown is not null)
-            {
-                throw new InvalidQueryException(unknown, $"Unknown query parameter '{unknown}'. Allowed here: {string.Join(", ", ListParameters)}.");
-            }
-            format = request.Query["f"].FirstOrDefault() ?? "json";
-            if (format is not ("json" or "csv" or "geojson"))
-            {
-                throw new InvalidQueryException("f", "f must be json, csv or geojson.");
-            }
-            cmd = ListCommand(request.Query, format, dataSource);
+            throw new InvalidQueryException(unknown, $"Unknown query parameter '{unknown}'. Allowed here: {string.Join(", ", ListParameters)}.");
         }
-        catch (InvalidQueryException e)
+        var format = request.Query["f"].FirstOrDefault() ?? "json";
+        if (format is not ("json" or "csv" or "geojson"))
         {
-            return Problems.BadRequest(e.Message, e.Parameter);
+            throw new InvalidQueryException("f", "f must be json, csv or geojson.");
         }
+        var cmd = ListCommand(request.Query, format, dataSource);
         await using (cmd)
         {
             if (format == "csv")
@@ -372,70 +355,38 @@ public static class MeasuresApi
             : Problems.NotFound($"There is no measure '{id}'.");
     }
 
-    private static async Task<IResult> Create(HttpContext context, MeasureStore store, CancellationToken ct) =>
-        await Write(context, async () =>
-        {
-            var input = MeasureDocumentReader.Read(await ReadObjectAsync(context.Request, MaxBodyBytes, ct));
-            var result = await store.CreateAsync(input, Caller(context), Force(context.Request), ct);
-            context.Response.Headers.ETag = ETag(result.Version);
-            context.Response.Headers.Location = $"/api/measures/{Uri.EscapeDataString(result.Id)}";
-            return Results.Json(Answer(result), statusCode: StatusCodes.Status201Created);
-        });
+    private static async Task<IResult> Create(HttpContext context, MeasureStore store, CancellationToken ct)
+    {
+        var input = MeasureDocumentReader.Read(await ReadObjectAsync(context.Request, MaxBodyBytes, ct));
+        var result = await store.CreateAsync(input, Caller(context), Force(context.Request), ct);
+        context.Response.Headers.ETag = ETag(result.Version);
+        context.Response.Headers.Location = $"/api/measures/{Uri.EscapeDataString(result.Id)}";
+        return Results.Json(Answer(result), statusCode: StatusCodes.Status201Created);
+    }
 
-    private static async Task<IResult> Replace(string id, HttpContext context, MeasureStore store, CancellationToken ct) =>
-        await Write(context, async () =>
-        {
-            var ifMatch = IfMatch(context.Request);
-            var input = MeasureDocumentReader.Read(await ReadObjectAsync(context.Request, MaxBodyBytes, ct));
-            var result = await store.UpdateAsync(id, input, ifMatch, Caller(context), Force(context.Request), ct);
-            context.Response.Headers.ETag = ETag(result.Version);
-            return Results.Json(Answer(result));
-        });
+    private static async Task<IResult> Replace(string id, HttpContext context, MeasureStore store, CancellationToken ct)
+    {
+        var ifMatch = IfMatch(context.Request);
+        var input = MeasureDocumentReader.Read(await ReadObjectAsync(context.Request, MaxBodyBytes, ct));
+        var result = await store.UpdateAsync(id, input, ifMatch, Caller(context), Force(context.Request), ct);
+        context.Response.Headers.ETag = ETag(result.Version);
+        return Results.Json(Answer(result));
+    }
 
-    private static async Task<IResult> Delete(string id, HttpContext context, MeasureStore store, CancellationToken ct) =>
-        await Write(context, async () =>
-        {
-            var result = await store.DeleteAsync(id, IfMatch(context.Request), Caller(context), ct);
-            return Results.Json(Answer(result));
-        });
+    private static async Task<IResult> Delete(string id, HttpContext context, MeasureStore store, CancellationToken ct)
+    {
+        var result = await store.DeleteAsync(id, IfMatch(context.Request), Caller(context), ct);
+        return Results.Json(Answer(result));
+    }
 
-    private static async Task<IResult> Import(HttpContext context, MeasureStore store, CancellationToken ct) =>
-        await Write(context, async () =>
-        {
-            var records = await MeasureFiles.ReadAsync(context.Request, MaxImportBytes, ct);
-            var report = await store.ImportAsync(records, Caller(context), ct);
-            return Results.Json(new { inserted = report.Inserted, updated = report.Updated, unchanged = report.Unchanged, warnings = report.Warnings });
-        });
+    private static async Task<IResult> Import(HttpContext context, MeasureStore store, CancellationToken ct)
+    {
+        var records = await MeasureFiles.ReadAsync(context.Request, MaxImportBytes, ct);
+        var report = await store.ImportAsync(records, Caller(context), ct);
+        return Results.Json(new { inserted = report.Inserted, updated = report.Updated, unchanged = report.Unchanged, warnings = report.Warnings });
+    }
 
     private static object Answer(MeasureWriteResult r) => new { id = r.Id, version = r.Version, operation = r.Operation, warnings = r.Warnings };
-
-    /// <summary>Every refusal of a write as problem details: the field for bad input, the status for the rest.</summary>
-    public static async Task<IResult> Write(HttpContext context, Func<Task<IResult>> write)
-    {
-        try
-        {
-            return await write();
-        }
-        catch (InvalidQueryException e)
-        {
-            return Problems.BadRequest(e.Message, e.Parameter);
-        }
-        catch (MeasureWriteException e)
-        {
-            return Problems.WithStatus(e.Status, e.Status switch
-            {
-                StatusCodes.Status412PreconditionFailed => "Changed by someone else",
-                StatusCodes.Status428PreconditionRequired => "If-Match required",
-                StatusCodes.Status404NotFound => "Not found",
-                StatusCodes.Status409Conflict => "Conflict",
-                _ => "Refused",
-            }, e.Message);
-        }
-        catch (AnalysisException e)
-        {
-            return Problems.WithStatus(e.Status, e.Title, e.Message, e.Parameter);
-        }
-    }
 
     /// <summary>The body as a JSON object: size-limited, depth-limited, and refused with 400 when it repeats a key.</summary>
     public static async Task<JsonObject> ReadObjectAsync(HttpRequest request, int maxBytes, CancellationToken ct)

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Npgsql;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Import;
+using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Networks;
 
@@ -28,7 +29,8 @@ public static class NetworksApi
             .ProducesProblem(StatusCodes.Status400BadRequest)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
-            .RequireAuthorization(Auth.AuthPolicies.Editor);
+            .RequireAuthorization(Auth.AuthPolicies.Editor)
+            .LimitBodyTo(LayersApi.MaxUploadBytes);
         return api;
     }
 
@@ -113,20 +115,13 @@ public static class NetworksApi
             return Problems.BadRequest($"Unknown speed table '{speedTable}'. Known: {string.Join(", ", SpeedTable.All.Keys)}.", "speed_table");
         }
         var existed = await NetworkExistsAsync(dataSource, networkId, ct);
-        try
-        {
-            var report = await importer.ImportAsync(new NetworkImportRequest(networkId, q["title"].FirstOrDefault(), speedTable,
-                [new NetworkSourceFile("the request body", () => request.Body, q["class_property"].FirstOrDefault() ?? "kkod", tolerance, nodeCrossings)]),
-                null, ct);
-            var body = new JsonObject { ["id"] = report.Id, ["version"] = report.Version, ["report"] = report.Report };
-            return existed
-                ? TypedResults.Ok(body)
-                : TypedResults.Created($"{RequestUrls.Base(request)}/api/networks/{Uri.EscapeDataString(networkId)}", body);
-        }
-        catch (ImportException e)
-        {
-            return Problems.BadRequest(e.Message);
-        }
+        var report = await importer.ImportAsync(new NetworkImportRequest(networkId, q["title"].FirstOrDefault(), speedTable,
+            [new NetworkSourceFile("the request body", () => request.Body, q["class_property"].FirstOrDefault() ?? "kkod", tolerance, nodeCrossings)]),
+            null, ct);
+        var body = new JsonObject { ["id"] = report.Id, ["version"] = report.Version, ["report"] = report.Report };
+        return existed
+            ? TypedResults.Ok(body)
+            : TypedResults.Created($"{RequestUrls.Base(request)}/api/networks/{Uri.EscapeDataString(networkId)}", body);
     }
 
     private static async Task<bool> NetworkExistsAsync(NpgsqlDataSource dataSource, string id, CancellationToken ct)

@@ -5,6 +5,7 @@ using NetTopologySuite.IO.Converters;
 using SpatialRegion.Api.Crs;
 using SpatialRegion.Api.Analysis;
 using SpatialRegion.Api.Auth;
+using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Layers.Filtering;
 using SpatialRegion.Api.Measures;
@@ -30,9 +31,9 @@ public static class OgcFeatureEditing
 
     public static void MapOgcFeatureEditing(this RouteGroupBuilder ogc)
     {
-        ogc.MapPost("/collections/{collectionId}/items", Create).RequireAuthorization(AuthPolicies.Editor);
-        ogc.MapPut("/collections/{collectionId}/items/{featureId}", Replace).RequireAuthorization(AuthPolicies.Editor);
-        ogc.MapPatch("/collections/{collectionId}/items/{featureId}", Update).RequireAuthorization(AuthPolicies.Editor);
+        ogc.MapPost("/collections/{collectionId}/items", Create).RequireAuthorization(AuthPolicies.Editor).LimitBodyTo(MeasuresApi.MaxBodyBytes);
+        ogc.MapPut("/collections/{collectionId}/items/{featureId}", Replace).RequireAuthorization(AuthPolicies.Editor).LimitBodyTo(MeasuresApi.MaxBodyBytes);
+        ogc.MapPatch("/collections/{collectionId}/items/{featureId}", Update).RequireAuthorization(AuthPolicies.Editor).LimitBodyTo(MeasuresApi.MaxBodyBytes);
         ogc.MapDelete("/collections/{collectionId}/items/{featureId}", Delete).RequireAuthorization(AuthPolicies.Editor);
     }
 
@@ -95,22 +96,7 @@ public static class OgcFeatureEditing
             return new OgcException(StatusCodes.Status405MethodNotAllowed, "MethodNotAllowed",
                 $"Collection '{collectionId}' is read-only; only '{MeasureLayers.Measures}' can be edited.");
         }
-        try
-        {
-            return await edit();
-        }
-        catch (InvalidQueryException e)
-        {
-            return OgcException.InvalidParameter(e);
-        }
-        catch (MeasureWriteException e)
-        {
-            return new OgcException(e.Status, e.Status == StatusCodes.Status404NotFound ? "NotFound" : "EditRefused", e.Message);
-        }
-        catch (AnalysisException e)
-        {
-            return new OgcException(e.Status, "EditRefused", e.Message);
-        }
+        return await edit();
     }
 
     /// <summary>A GeoJSON Feature (or a merge patch of one): its properties, its geometry and the CRS of that geometry.</summary>
