@@ -120,6 +120,16 @@ public static class OgcHtml
         return Page("OGC API - Features: API", baseUrl, sb.ToString());
     }
 
+    /// <summary>A metadata document without a page of its own (tile matrix sets, tilesets, TileJSON): its title,
+    /// description and links, and the JSON itself.</summary>
+    public static string Document(JsonObject document, string baseUrl)
+    {
+        var title = document["title"]?.GetValue<string>() ?? document["name"]?.GetValue<string>() ?? document["id"]?.GetValue<string>() ?? "Document";
+        var json = document.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = OgcDocumentResult.Readable.Encoder });
+        return Page(title, baseUrl, $"<p>{E(document["description"]?.GetValue<string>())}</p>"
+            + (document["links"] is JsonArray ? Links(document) : "") + $"<h2>JSON</h2><pre>{E(json)}</pre>");
+    }
+
     private static string Links(JsonObject o) =>
         "<h2>Links</h2><ul>" + string.Concat(o["links"]!.AsArray().Select(l =>
             $"<li><a href=\"{E(l!["href"]!.GetValue<string>())}\">{E(l["title"]?.GetValue<string>() ?? l["rel"]!.GetValue<string>())}</a> ({E(l["rel"]!.GetValue<string>())}, {E(l["type"]?.GetValue<string>())})</li>")) + "</ul>";
