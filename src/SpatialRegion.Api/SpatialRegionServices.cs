@@ -12,6 +12,7 @@ using SpatialRegion.Api.Jobs;
 using SpatialRegion.Api.Jobs.Sources;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Ogc;
+using SpatialRegion.Api.Web;
 using SpatialRegion.Api.Wfs;
 
 namespace SpatialRegion.Api;
@@ -66,6 +67,7 @@ public static class SpatialRegionServices
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
         builder.Services.AddContentCoding();
         builder.Services.AddOgcApi();
+        builder.Services.AddPublicReadCors(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddApiKeyAuthentication();
         builder.Services.AddExceptionHandler<KnownExceptionHandler>();
@@ -86,7 +88,9 @@ public static class SpatialRegionServices
         app.UseResponseCompression();
         // URL forms are normalised before routing chooses an endpoint.
         app.UseOgcUrlForms();
+        app.UseWebPages();
         app.UseRouting();
+        app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -108,7 +112,6 @@ public static class SpatialRegionServices
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", options => options.WithTitle("SpatialRegion API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
 }
