@@ -25,7 +25,7 @@ ensure_packages() {
     export SPATIALREGION_APT_UPDATED=1
   fi
   # Debian's postgresql package may create a cluster of its own on 5432; this project never uses it.
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
 ensure_postgis_packages() { ensure_packages "${SPATIALREGION_PACKAGES[@]}"; }

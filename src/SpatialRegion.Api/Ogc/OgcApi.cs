@@ -126,7 +126,7 @@ public static class OgcApi
             return UnknownCollection(collectionId);
         }
         var body = (JsonObject)await DescribeAsync(request, layer, temporal, ct);
-        return Respond(request, () => body, OgcHtml.Collection);
+        return Respond(request, () => body, (b, baseUrl) => OgcHtml.Collection(layer, b, baseUrl));
     }
 
     private static async Task<IResult> Queryables(string collectionId, HttpRequest request, LayerCatalog catalog, CancellationToken ct)
