@@ -167,13 +167,22 @@ async function showIndicator() {
     writeState();
     return;
   }
+  const mapUrl = (period) => `/api/indicators/${encodeURIComponent(indicator.id)}/map?level=municipality${period ? `&period=${encodeURIComponent(period)}` : ''}`;
+  let answer = null;
   if (choropleth?.indicator !== indicator) {
-    const values = await getJson(`/api/indicators/${encodeURIComponent(indicator.id)}/values?level=municipality`);
+    // The periods and the map of the period asked for (the latest when none is) in parallel.
+    const [values, first] = await Promise.all([
+      getJson(`/api/indicators/${encodeURIComponent(indicator.id)}/values?level=municipality`),
+      getJson(mapUrl(state.period)).catch(() => null),
+    ]);
     const periods = [...new Set(values.values.map((v) => v.period))].sort();
     choropleth = { indicator, periods, answer: null };
-    const slider = $('period');
-    slider.max = String(Math.max(periods.length - 1, 0));
+    $('period').max = String(Math.max(periods.length - 1, 0));
     $('period-control').hidden = periods.length < 2;
+    if (first && periods.includes(first.period)) {
+      answer = first;
+      state.period = first.period;
+    }
   }
   const { periods } = choropleth;
   if (!state.period || !periods.includes(state.period)) state.period = periods[periods.length - 1];
@@ -181,7 +190,7 @@ async function showIndicator() {
   $('period').setAttribute('aria-valuetext', state.period);
   $('period-value').textContent = state.period;
   const period = state.period;
-  const answer = await getJson(`/api/indicators/${encodeURIComponent(indicator.id)}/map?level=municipality&period=${encodeURIComponent(period)}`);
+  answer ??= await getJson(mapUrl(period));
   if (state.period !== period || state.indicator !== indicator.id) return; // a newer choice is on its way
   choropleth.answer = answer;
   const breaks = answer.classification.breaks;
@@ -397,15 +406,7 @@ function applyLanguage() {
 }
 
 async function start() {
-  [layers, catalogue, indicators] = await Promise.all([
-    getJson('/api/layers').then((r) => r.layers),
-    getJson('/static/map-layers.json'),
-    getJson('/api/indicators').then((r) => r.indicators),
-  ]);
-  // Only indicators with a layer to draw and values per municipality can be a choropleth.
-  indicators = indicators.filter((i) => i.areaLevels.includes('municipality') && layers.some((l) => l.id === i.layerId));
-  if (!state.layersGiven) catalogue.background.filter((id) => layers.some((l) => l.id === id)).forEach((id) => state.layers.add(id));
-
+  // The map, its worker and the catalogues load side by side: the first render waits for the slowest, not the sum.
   map = new maplibregl.Map({
     container: 'map',
     style: {
@@ -422,7 +423,16 @@ async function start() {
   window.spatialRegionMap = map;
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
-  await new Promise((resolve) => map.on('load', resolve));
+  const loaded = new Promise((resolve) => map.on('load', resolve));
+  [layers, catalogue, indicators] = await Promise.all([
+    getJson('/api/layers').then((r) => r.layers),
+    getJson('/static/map-layers.json'),
+    getJson('/api/indicators').then((r) => r.indicators),
+  ]);
+  // Only indicators with a layer to draw and values per municipality can be a choropleth.
+  indicators = indicators.filter((i) => i.areaLevels.includes('municipality') && layers.some((l) => l.id === i.layerId));
+  if (!state.layersGiven) catalogue.background.filter((id) => layers.some((l) => l.id === id)).forEach((id) => state.layers.add(id));
+  await loaded;
 
   const background = catalogue.background.map((id) => layers.find((l) => l.id === id)).filter(Boolean);
   const others = layers.filter((l) => !background.includes(l));
@@ -443,13 +453,13 @@ async function start() {
   map.on('click', onMapClick);
   map.on('moveend', writeState);
   await showIndicator();
-  await Promise.all([detectAnalyses(), setUpMeasures()]);
   // First full render: every tile of the first view drawn (the browser tests and the render benchmark wait for it).
   map.once('idle', () => {
     document.body.dataset.mapReady = String(Math.round(performance.now()));
   });
   map.triggerRepaint();
   writeState();
+  await Promise.all([detectAnalyses(), setUpMeasures()]);
 }
 
 start().catch((e) => { $('status').textContent = e.message; throw e; });
