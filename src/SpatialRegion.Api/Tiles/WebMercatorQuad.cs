@@ -21,7 +21,7 @@ public static class WebMercatorQuad
 
     public const int MaxZoomAdvertised = 14;
 
-    private const double HalfWorld = 20037508.3427892;
+    private const double HalfWorld = Math.PI * 6378137.0;
     private const double CellSizeAtZero = 156543.033928041;
 
     /// <summary>Metres of EPSG:3857 per tile side at a zoom.</summary>
