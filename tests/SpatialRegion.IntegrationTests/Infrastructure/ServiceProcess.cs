@@ -106,4 +106,20 @@ public static class Tool
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
         return (process.ExitCode, await output, await error);
     }
+
+    /// <summary>ogr2ogr of a source to a GeoJSON file, read back; the arguments follow "-f GeoJSON target".</summary>
+    public static async Task<System.Text.Json.Nodes.JsonObject> Ogr2ogrAsync(params string[] arguments)
+    {
+        var target = Path.Combine(Path.GetTempPath(), $"ogr2ogr-{Guid.NewGuid():N}.geojson");
+        try
+        {
+            var (exit, output, error) = await RunAsync("ogr2ogr", ["-f", "GeoJSON", target, .. arguments]);
+            Assert.True(exit == 0, $"ogr2ogr failed ({exit}): {output} {error}");
+            return System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(target, TestContext.Current.CancellationToken))!.AsObject();
+        }
+        finally
+        {
+            File.Delete(target);
+        }
+    }
 }

@@ -23,20 +23,8 @@ public sealed class GdalOapifTests(PostgisFixture db) : IAsyncLifetime
         }
     }
 
-    private static async Task<JsonObject> Ogr2ogr(string source, string layer, params string[] options)
-    {
-        var target = Path.Combine(Path.GetTempPath(), $"oapif-{layer}-{Guid.NewGuid():N}.geojson");
-        try
-        {
-            var (exit, output, error) = await Tool.RunAsync("ogr2ogr", ["-f", "GeoJSON", target, source, layer, .. options]);
-            Assert.True(exit == 0, $"ogr2ogr failed ({exit}): {output} {error}");
-            return JsonNode.Parse(await File.ReadAllTextAsync(target, TestContext.Current.CancellationToken))!.AsObject();
-        }
-        finally
-        {
-            File.Delete(target);
-        }
-    }
+    private static Task<JsonObject> Ogr2ogr(string source, string layer, params string[] options) =>
+        Tool.Ogr2ogrAsync([source, layer, .. options]);
 
     [Fact]
     public async Task Ogr2ogr_reads_all_290_municipalities_in_sweref_99_tm_with_their_attributes_and_exact_coordinates()
