@@ -36,6 +36,14 @@ public static class OgcItemsQuery
     /// </summary>
     public static FeatureFilter ParseFilter(Layer layer, IQueryCollection q, IReadOnlyCollection<string> parameters)
     {
+        // PostgreSQL text cannot hold NUL: a value with one would fail in the database instead of here.
+        foreach (var (name, values) in q)
+        {
+            if (values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+            {
+                throw new InvalidQueryException(name, $"{name} contains a NUL character (%00), which no value can hold.");
+            }
+        }
         // Part 3 queryables as query parameters: name=value on the layer's own properties.
         var equals = QueryValues.ParsePropertyEqualities(layer, q, parameters);
 

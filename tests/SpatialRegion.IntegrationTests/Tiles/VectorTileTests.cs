@@ -143,6 +143,28 @@ public sealed class VectorTileTests(PostgisFixture db)
     }
 
     [Fact]
+    public async Task Hostile_tile_requests_get_a_4xx_and_never_a_500()
+    {
+        var deep = new string('(', 5000) + "KOMMUNKOD = 2380" + new string(')', 5000);
+        foreach (var query in new[]
+        {
+            "?filter=" + Uri.EscapeDataString(deep),
+            "?filter=KOMMUNNAMN%20%3D%20%27a%00b%27",
+            "?KOMMUNNAMN=%FF%FE",
+            "?filter=%FF",
+            "?filter-lang=cql2-json&filter=" + Uri.EscapeDataString("{\"op\":\"=\",\"op\":\"<\",\"args\":[{\"property\":\"KOMMUNKOD\"},1]}"),
+            "?datetime=" + new string('9', 5000),
+            "?properties=" + string.Join(',', Enumerable.Repeat("nope", 2000)),
+        })
+        {
+            using var response = await _client.GetAsync(TileUrl("municipalities", OstersundZ8, query), TestContext.Current.CancellationToken);
+            var status = (int)response.StatusCode;
+            Assert.True(status is >= 400 and < 500 || status is 200 or 204, $"{query[..Math.Min(query.Length, 60)]} answered {status}");
+            Assert.NotEqual(500, status);
+        }
+    }
+
+    [Fact]
     public async Task Period_datetime_and_cql2_select_the_same_features_in_tiles_as_in_items()
     {
         var period2024 = (await GetTileAsync(TileUrl("indicator-population", OstersundZ8, "?period=2024&area_level=municipality"))).Body;

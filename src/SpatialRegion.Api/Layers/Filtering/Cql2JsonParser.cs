@@ -24,12 +24,13 @@ public sealed class Cql2JsonParser
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            // A key given twice would leave it to chance which one counts.
+            root = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
             throw new InvalidQueryException("filter", string.Create(CultureInfo.InvariantCulture,
-                $"CQL2 JSON syntax error at line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}: the filter is not valid JSON."));
+                $"CQL2 JSON syntax error at line {(e.LineNumber ?? 0) + 1}, position {(e.BytePositionInLine ?? 0) + 1}: the filter is not valid JSON, or names a key twice."));
         }
         return Parse(root, settings);
     }
