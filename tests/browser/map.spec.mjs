@@ -57,12 +57,18 @@ test('the map draws the municipalities of Jämtland', async ({ page }, testInfo)
 
 test('the legend gives the breaks of the population map endpoint', async ({ page, request }) => {
   await openMap(page);
-  const api = await latestMap(request);
-  await expect(page.locator('#legend-classes')).toHaveAttribute('data-period', api.period);
-  expect(await legendBreaks(page)).toEqual(api.classification.breaks);
+  // The catchment, accessibility and measure controls appear only when the service offers them.
+  const api = await (await request.get('/openapi/v1.json')).json();
+  const layers = (await (await request.get('/api/layers')).json()).layers;
+  await expect(page.locator('#catchment-section')).toBeVisible({ visible: '/api/analysis/catchment' in api.paths });
+  await expect(page.locator('#accessibility-section')).toBeVisible({ visible: '/api/analysis/accessibility' in api.paths });
+  await expect(page.locator('#measure-section')).toBeVisible({ visible: layers.some((l) => l.kind === 'measure') });
+  const map = await latestMap(request);
+  await expect(page.locator('#legend-classes')).toHaveAttribute('data-period', map.period);
+  expect(await legendBreaks(page)).toEqual(map.classification.breaks);
   // The table beside the map lists the same values.
   const ostersundRow = page.locator('#indicator-table tr[data-area="2380"] td.number').first();
-  const value = api.features.find((f) => f.properties.area_code === '2380').properties.value;
+  const value = map.features.find((f) => f.properties.area_code === '2380').properties.value;
   expect((await ostersundRow.textContent()).replace(/\D/g, '')).toBe(String(value));
 });
 

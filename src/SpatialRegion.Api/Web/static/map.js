@@ -373,6 +373,19 @@ async function setUpMeasures() {
   const points = measureLayers.find((l) => l.id === 'measures') ?? measureLayers[0];
   if (!points) return;
   $('measure-section').hidden = false;
+  const summary = measureLayers.find((l) => l.id === 'measures-by-municipality');
+  if (summary) {
+    // The summary per municipality, as the layer gives it, in a table under the filters.
+    const rows = (await getJson(`/api/layers/${encodeURIComponent(summary.id)}/features?limit=1000`)).features.map((f) => f.properties);
+    const names = summary.properties.map((p) => p.name);
+    $('measure-section').append(el('table', { id: 'measure-summary' },
+      el('caption', { text: layerTitle(summary) }),
+      el('thead', {}, el('tr', {}, ...names.map((n) => el('th', { scope: 'col', text: n })))),
+      el('tbody', {}, ...rows.map((r) => el('tr', {}, ...names.map((n) => el('td', {
+        class: typeof r[n] === 'number' ? 'number' : undefined,
+        text: typeof r[n] === 'number' ? formatNumber(r[n], 2) : Array.isArray(r[n]) ? r[n].join(', ') : String(r[n] ?? ''),
+      })))))));
+  }
   const answer = await getJson(`/api/layers/${encodeURIComponent(points.id)}/features?limit=10000`);
   const distinct = (name) => [...new Set(answer.features.flatMap((f) => {
     const v = f.properties[name];
