@@ -14,6 +14,8 @@ api=$root/src/SpatialRegion.Api
 state=$(local_state_dir "$root")
 work=$(mktemp -d)
 uncached_port=$((BENCH_PORT + 1))
+# wrk and pgbench need at least one connection per thread.
+threads=$((BENCH_CONNECTIONS < 2 ? 1 : 2))
 port_in_use "$uncached_port" && die "port $uncached_port is in use; set BENCH_PORT"
 
 # The uncached service: the same build and database, no response cache.
@@ -61,16 +63,16 @@ SELECT ST_AsMVT(t, '$layer', 4096, 'geom') FROM (
 SQL
   chmod 644 "$work/$layer.sql"
 
-  uncached=$(wrk -t2 -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" --latency -s "$work/$layer.lua" "http://127.0.0.1:$uncached_port" 2>&1)
+  uncached=$(wrk -t"$threads" -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" --latency -s "$work/$layer.lua" "http://127.0.0.1:$uncached_port" 2>&1)
   u_rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$uncached")
   u_p50=$(awk '$1 == "50%" { print $2 }' <<<"$uncached")
   (cd "$work" && PGPASSWORD=$(cat "$state/password") pgbench -n -h 127.0.0.1 -p "$(pg_port "$state")" -U postgres \
-    -c "$BENCH_CONNECTIONS" -j 2 -T "${BENCH_DURATION%s}" -l --log-prefix="$layer" -f "$work/$layer.sql" spatialregion >"$work/$layer.pgbench" 2>&1)
+    -c "$BENCH_CONNECTIONS" -j "$threads" -T "${BENCH_DURATION%s}" -l --log-prefix="$layer" -f "$work/$layer.sql" spatialregion >"$work/$layer.pgbench" 2>&1)
   s_tps=$(awk '/^tps/ { print $3; exit }' "$work/$layer.pgbench")
   s_p50=$(cat "$work/$layer".[0-9]* | awk '{ print $3 }' | sort -n | awk '{ a[NR] = $1 } END { printf "%.2fms", a[int((NR + 1) / 2)] / 1000 }')
 
   while read -r path; do curl -s -o /dev/null "$BENCH_URL$path"; done <"$work/$layer.paths"
-  cached=$(wrk -t2 -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" --latency -s "$work/$layer.lua" "$BENCH_URL" 2>&1)
+  cached=$(wrk -t"$threads" -c"$BENCH_CONNECTIONS" -d"$BENCH_DURATION" --latency -s "$work/$layer.lua" "$BENCH_URL" 2>&1)
   c_rps=$(awk '/Requests\/sec/ { print $2 }' <<<"$cached")
   c_p50=$(awk '$1 == "50%" { print $2 }' <<<"$cached")
 
