@@ -5,7 +5,10 @@
 # The container migrates the schema at start-up; `docker run ... spatialregion setup` also imports the default
 # layers from /data.
 FROM mcr.microsoft.com/dotnet/sdk:10.0 AS build
+# The build copies the map library from npm (pinned in package-lock.json) into the service's static files.
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm && rm -rf /var/lib/apt/lists/*
 WORKDIR /src
+COPY package.json package-lock.json ./
 COPY global.json Directory.Build.props Directory.Packages.props .editorconfig SpatialRegion.sln ./
 COPY data/ data/
 COPY src/ src/

@@ -13,6 +13,7 @@ using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Networks;
 using SpatialRegion.Api.Measures;
 using SpatialRegion.Api.Ogc;
+using SpatialRegion.Api.Web;
 using SpatialRegion.Api.Wfs;
 
 namespace SpatialRegion.Api;
@@ -78,6 +79,7 @@ public static class SpatialRegionServices
         builder.Services.AddHostedService(sp => sp.GetRequiredService<JobScheduler>());
         builder.Services.AddContentCoding();
         builder.Services.AddOgcApi();
+        builder.Services.AddPublicReadCors(builder.Configuration);
         builder.Services.AddProblemDetails();
         builder.Services.AddApiKeyAuthentication();
         builder.Services.AddExceptionHandler<ErrorAnswerHandler>();
@@ -99,9 +101,11 @@ public static class SpatialRegionServices
         app.UseResponseCompression();
         // URL forms are normalised before routing chooses an endpoint.
         app.UseOgcUrlForms();
+        app.UseWebPages();
         app.UseRouting();
         app.UseRequestTextCheck();
         app.UseRequestBodyLimits();
+        app.UseCors();
         app.UseAuthentication();
         app.UseAuthorization();
 
@@ -126,7 +130,6 @@ public static class SpatialRegionServices
 
         app.MapOpenApi("/openapi/{documentName}.json");
         app.MapScalarApiReference("/docs", options => options.WithTitle("SpatialRegion API").WithOpenApiRoutePattern("/openapi/{documentName}.json"));
-        app.MapGet("/", () => Results.Redirect("/docs")).ExcludeFromDescription();
         return app;
     }
 

@@ -204,7 +204,8 @@ public static class LayerSql
         return (minLon, minLat, maxLon, maxLat);
     }
 
-    private static string Add(NpgsqlParameterCollection parameters, object value, NpgsqlDbType type)
+    /// <summary>Adds a typed parameter and answers its placeholder ($n).</summary>
+    public static string Add(NpgsqlParameterCollection parameters, object value, NpgsqlDbType type)
     {
         parameters.Add(new NpgsqlParameter { Value = value, NpgsqlDbType = type });
         return "$" + parameters.Count.ToString(CultureInfo.InvariantCulture);

@@ -9,6 +9,7 @@ using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Layers.Filtering;
+using SpatialRegion.Api.Tiles;
 
 namespace SpatialRegion.Api.Ogc;
 
@@ -46,10 +47,12 @@ public static class OgcApi
         Map(ogc, "/collections/{collectionId}/items", Items);
         Map(ogc, "/collections/{collectionId}/items/{featureId}", Feature);
         ogc.MapOgcFeatureEditing();
+        ogc.MapOgcTiles();
         return ogc;
     }
 
-    private static void Map(RouteGroupBuilder group, string pattern, Delegate handler)
+    /// <summary>GET and HEAD on a read-only resource, with OPTIONS answering which methods it allows.</summary>
+    internal static void Map(RouteGroupBuilder group, string pattern, Delegate handler)
     {
         group.MapMethods(pattern, GetHead, handler);
         group.MapMethods(pattern, [HttpMethods.Options], (HttpContext context) => new OgcOptionsResult(
@@ -75,7 +78,8 @@ public static class OgcApi
                     Link("service-desc", b + "/api", OgcMediaTypes.OpenApi, "The API definition (OpenAPI 3.0)"),
                     Link("service-doc", b + "/api?f=html", OgcMediaTypes.Html, "The API documentation"),
                     Link("conformance", b + "/conformance", OgcMediaTypes.Json, "Conformance classes implemented"),
-                    Link("data", b + "/collections", OgcMediaTypes.Json, "The collections")),
+                    Link("data", b + "/collections", OgcMediaTypes.Json, "The collections"),
+                    Link(TilesApi.TilingSchemesRel, b + "/tileMatrixSets", OgcMediaTypes.Json, "Tile matrix sets (tiling schemes) of the vector tiles")),
             };
             return body;
         }, OgcHtml.LandingPage);
@@ -127,7 +131,7 @@ public static class OgcApi
             return UnknownCollection(collectionId);
         }
         var body = (JsonObject)await DescribeAsync(request, layer, temporal, ct);
-        return Respond(request, () => body, OgcHtml.Collection);
+        return Respond(request, () => body, (b, baseUrl) => OgcHtml.Collection(layer, b, baseUrl));
     }
 
     private static async Task<IResult> Queryables(string collectionId, HttpRequest request, LayerCatalog catalog, CancellationToken ct)
@@ -286,7 +290,8 @@ public static class OgcApi
                 Link("alternate", b + "?f=html", OgcMediaTypes.Html, "This collection as HTML"),
                 Link("items", b + "/items", OgcMediaTypes.GeoJson, "Features as GeoJSON"),
                 Link("items", b + "/items?f=html", OgcMediaTypes.Html, "Features as HTML"),
-                Link("http://www.opengis.net/def/rel/ogc/1.0/queryables", b + "/queryables", OgcMediaTypes.JsonSchema, "Queryables")),
+                Link("http://www.opengis.net/def/rel/ogc/1.0/queryables", b + "/queryables", OgcMediaTypes.JsonSchema, "Queryables"),
+                Link(TilesApi.VectorTilesetsRel, b + "/tiles", OgcMediaTypes.Json, "Vector tilesets (Mapbox Vector Tiles)")),
         };
         if (layer.Licence.Length > 0)
         {
@@ -299,7 +304,7 @@ public static class OgcApi
         return description;
     }
 
-    private static IResult Respond(HttpRequest request, Func<JsonObject> body, Func<JsonObject, string, string> html, string contentType = OgcMediaTypes.Json)
+    internal static IResult Respond(HttpRequest request, Func<JsonObject> body, Func<JsonObject, string, string> html, string contentType = OgcMediaTypes.Json)
     {
         // Metadata resources ignore parameters they do not use: clients such as GDAL repeat the query string of
         // the URL they were given (crs=, for example) on every request. Items and features stay strict.
@@ -335,7 +340,7 @@ public static class OgcApi
     private static string ContentCrs(HttpRequest request) =>
         OgcItemsQuery.First(request.Query, "crs") is { } c && CrsReference.Parse(c) is { } crs ? crs.Uri : CrsReference.Crs84Uri;
 
-    private static OgcException UnknownCollection(string id) =>
+    internal static OgcException UnknownCollection(string id) =>
         OgcException.NotFound($"There is no collection '{id}'. GET {Root}/collections lists them.");
 
     public static string Base(HttpRequest request) => RequestUrls.Base(request) + Root;

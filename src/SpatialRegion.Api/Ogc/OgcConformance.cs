@@ -10,6 +10,8 @@ public static class OgcConformance
     private const string Features2 = "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/";
     private const string Features3 = "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/";
     private const string Cql2 = "http://www.opengis.net/spec/cql2/1.0/conf/";
+    private const string Tiles1 = "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/";
+    private const string TileMatrixSets2 = "http://www.opengis.net/spec/tms/2.0/conf/";
 
     public static IReadOnlyList<string> Classes { get; } =
     [
@@ -31,5 +33,13 @@ public static class OgcConformance
         Cql2 + "basic-spatial-functions-plus",
         Cql2 + "spatial-functions",
         .. OgcFeatureEditing.ConformanceClasses,
+        Tiles1 + "core",
+        Tiles1 + "tileset",
+        Tiles1 + "tilesets-list",
+        Tiles1 + "geodata-tilesets",
+        Tiles1 + "mvt",
+        Tiles1 + "datetime",
+        TileMatrixSets2 + "tilematrixset",
+        TileMatrixSets2 + "json-tilematrixset",
     ];
 }

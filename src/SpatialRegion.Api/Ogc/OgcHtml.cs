@@ -35,6 +35,23 @@ public static class OgcHtml
 
     public const string PageEnd = "\n</body></html>";
 
+    /// <summary>A small map of a collection (its vector tiles) or of the features of a page (their GeoJSON), drawn
+    /// by the service's own MapLibre; the table beside it stays the page's content for those who cannot use a map.</summary>
+    public static string Map(string baseUrl, Layer layer, string? geoJsonUrl)
+    {
+        var box = layer.ExtentWgs84 is { } b
+            ? string.Create(CultureInfo.InvariantCulture, $" data-bbox=\"[[{b.MinX},{b.MinY}],[{b.MaxX},{b.MaxY}]]\"")
+            : "";
+        var geoJson = geoJsonUrl is null ? "" : $" data-geojson=\"{E(geoJsonUrl)}\"";
+        return $"""
+            <link rel="stylesheet" href="/static/vendor/maplibre-gl/maplibre-gl.css"><link rel="stylesheet" href="/static/ogc-map.css">
+            <div id="ogc-map" class="ogc-map" role="region" aria-label="{E($"Map of {layer.Title}")}" data-ogc-base="{E(baseUrl)}"
+             data-collection="{E(layer.Id)}" data-geometry-type="{E(layer.GeometryType)}"{box}{geoJson}></div>
+            <script src="/static/vendor/maplibre-gl/maplibre-gl-csp.js" defer></script><script src="/static/ogc-map.js" defer></script>
+
+            """;
+    }
+
     public static string LandingPage(JsonObject landing, string baseUrl) =>
         Page(landing["title"]!.GetValue<string>(), baseUrl, $"<p>{E(landing["description"]?.GetValue<string>())}</p>" + Links(landing));
 
@@ -55,7 +72,7 @@ public static class OgcHtml
         return Page("Collections", baseUrl, $"<table><tr><th>Id</th><th>Title</th><th>Description</th><th></th></tr>{rows}</table>");
     }
 
-    public static string Collection(JsonObject c, string baseUrl)
+    public static string Collection(Layer layer, JsonObject c, string baseUrl)
     {
         var extent = c["extent"]?["spatial"]?["bbox"]?[0]?.ToJsonString();
         var temporal = c["extent"]?["temporal"]?["interval"]?[0]?.ToJsonString();
@@ -71,7 +88,7 @@ public static class OgcHtml
             <tr><th>Source</th><td>{E(c["attribution"]?.GetValue<string>())}</td></tr>
             </table>
             """;
-        return Page(c["title"]!.GetValue<string>(), baseUrl, body + Links(c));
+        return Page(c["title"]!.GetValue<string>(), baseUrl, Map(baseUrl, layer, null) + body + Links(c));
     }
 
     private static string QueryablesTable(JsonObject schema)
@@ -92,6 +109,7 @@ public static class OgcHtml
         var body = $"""
             <p><a href="{E(baseUrl)}/collections/{E(layer.Id)}/items?f=html">All features of {E(layer.Title)}</a>;
             <a href="{E(baseUrl)}/collections/{E(layer.Id)}/items/{E(Uri.EscapeDataString(id))}?f=json">this feature as GeoJSON</a></p>
+            {Map(baseUrl, layer, $"{baseUrl}/collections/{layer.Id}/items/{Uri.EscapeDataString(id)}?f=json")}
             <table>{rows}<tr><th>Geometry</th><td>{E(geometryType)}</td></tr></table>
             """;
         return Page($"{layer.Title}: {id}", baseUrl, body);
@@ -118,6 +136,16 @@ public static class OgcHtml
             sb.Append("</ul>");
         }
         return Page("OGC API - Features: API", baseUrl, sb.ToString());
+    }
+
+    /// <summary>A metadata document without a page of its own (tile matrix sets, tilesets, TileJSON): its title,
+    /// description and links, and the JSON itself.</summary>
+    public static string Document(JsonObject document, string baseUrl)
+    {
+        var title = document["title"]?.GetValue<string>() ?? document["name"]?.GetValue<string>() ?? document["id"]?.GetValue<string>() ?? "Document";
+        var json = document.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = OgcDocumentResult.Readable.Encoder });
+        return Page(title, baseUrl, $"<p>{E(document["description"]?.GetValue<string>())}</p>"
+            + (document["links"] is JsonArray ? Links(document) : "") + $"<h2>JSON</h2><pre>{E(json)}</pre>");
     }
 
     private static string Links(JsonObject o) =>
@@ -158,7 +186,9 @@ public sealed class OgcHtmlItemsFormat(HttpRequest request, Layer layer, Feature
         {
             html.Append(CultureInfo.InvariantCulture, $"<a rel=\"next\" href=\"{E(PageUrl(query.Offset + returned))}\">Next</a> ");
         }
-        html.Append(CultureInfo.InvariantCulture, $"<a href=\"{E(RequestUrls.WithQuery(request, new Dictionary<string, string?> { ["f"] = "json" }, OgcItemsQuery.Parameters))}\">GeoJSON</a></p>");
+        var geoJson = RequestUrls.WithQuery(request, new Dictionary<string, string?> { ["f"] = "json" }, OgcItemsQuery.Parameters);
+        html.Append(CultureInfo.InvariantCulture, $"<a href=\"{E(geoJson)}\">GeoJSON</a></p>");
+        html.Append(OgcHtml.Map(OgcApi.Base(request), layer, geoJson));
 
         var names = query.Properties ?? layer.Properties.Select(p => p.Name).ToList();
         html.Append("<table><tr><th>id</th>");

@@ -18,11 +18,37 @@ public static class OgcItemsQuery
 
     public static FeatureQuery Parse(Layer layer, IQueryCollection q, SpatialRegionOptions options)
     {
+        var crs = First(q, "crs") is { } crsText ? QueryValues.ParseSupportedCrs(crsText, "crs") : CrsReference.Crs84;
+        var query = new FeatureQuery(
+            ParseFilter(layer, q, Parameters),
+            QueryValues.ParseLimit(First(q, "limit"), options.DefaultPageSize, options.MaxPageSize, clampToMax: true),
+            QueryValues.ParseOffset(First(q, "offset")),
+            OutputFor(crs),
+            First(q, "properties") is { } p ? QueryValues.ParsePropertyList(layer, p) : null,
+            First(q, "sortby") is { } s ? ParseSortBy(layer, s) : null);
+        return query;
+    }
+
+    /// <summary>
+    /// The selection part of a request (bbox when <paramref name="parameters"/> names it, datetime, filter, and
+    /// name=value on the layer's own properties), shared by items and tiles so that a filter selects the same
+    /// features in both. Any other name that is neither in <paramref name="parameters"/> nor a property is refused.
+    /// </summary>
+    public static FeatureFilter ParseFilter(Layer layer, IQueryCollection q, IReadOnlyCollection<string> parameters)
+    {
+        // PostgreSQL text cannot hold NUL: a value with one would fail in the database instead of here.
+        foreach (var (name, values) in q)
+        {
+            if (values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+            {
+                throw new InvalidQueryException(name, $"{name} contains a NUL character (%00), which no value can hold.");
+            }
+        }
         // Part 3 queryables as query parameters: name=value on the layer's own properties.
-        var equals = QueryValues.ParsePropertyEqualities(layer, q, Parameters);
+        var equals = QueryValues.ParsePropertyEqualities(layer, q, parameters);
 
         var conditions = new List<FilterExpression>();
-        var bbox = ParseBbox(q, conditions);
+        var bbox = parameters.Contains("bbox") ? ParseBbox(q, conditions) : null;
         if (First(q, "datetime") is { } datetime)
         {
             conditions.Add(ParseDatetime(layer, datetime));
@@ -36,19 +62,12 @@ public static class OgcItemsQuery
             throw new InvalidQueryException(q.ContainsKey("filter-lang") ? "filter-lang" : "filter-crs", "filter-lang and filter-crs need a filter.");
         }
 
-        var crs = First(q, "crs") is { } crsText ? QueryValues.ParseSupportedCrs(crsText, "crs") : CrsReference.Crs84;
-        var query = new FeatureQuery(
-            new FeatureFilter(bbox, equals, conditions.Count switch { 0 => null, 1 => conditions[0], _ => new AndExpression(conditions) }),
-            QueryValues.ParseLimit(First(q, "limit"), options.DefaultPageSize, options.MaxPageSize, clampToMax: true),
-            QueryValues.ParseOffset(First(q, "offset")),
-            OutputFor(crs),
-            First(q, "properties") is { } p ? QueryValues.ParsePropertyList(layer, p) : null,
-            First(q, "sortby") is { } s ? ParseSortBy(layer, s) : null);
+        var filter = new FeatureFilter(bbox, equals, conditions.Count switch { 0 => null, 1 => conditions[0], _ => new AndExpression(conditions) });
 
         // Type errors in a filter (a text compared with a number, an unknown queryable) surface while the SQL is
         // built; build it now so that they are a 400 and not a failure halfway through a response.
-        _ = LayerSql.Count(layer, query.Filter);
-        return query;
+        _ = LayerSql.Count(layer, filter);
+        return filter;
     }
 
     public static GeometryOutput OutputFor(CrsReference crs) =>

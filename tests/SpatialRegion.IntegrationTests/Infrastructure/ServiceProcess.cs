@@ -114,13 +114,14 @@ public static class Tool
         return (process.ExitCode, await output, await error);
     }
 
-    /// <summary>ogr2ogr from a GDAL source (OAPIF:…, WFS:…) to GeoJSON; the features as GDAL read them.</summary>
-    public static async Task<System.Text.Json.Nodes.JsonObject> Ogr2ogrAsync(string source, string layer, params string[] options)
+    /// <summary>ogr2ogr of a source (OAPIF:…, WFS:…, a tile) to a GeoJSON file, read back: the features as GDAL read
+    /// them. The arguments follow "-f GeoJSON target": the source, then layers and options.</summary>
+    public static async Task<System.Text.Json.Nodes.JsonObject> Ogr2ogrAsync(params string[] arguments)
     {
-        var target = Path.Combine(Path.GetTempPath(), $"ogr2ogr-{layer}-{Guid.NewGuid():N}.geojson");
+        var target = Path.Combine(Path.GetTempPath(), $"ogr2ogr-{Guid.NewGuid():N}.geojson");
         try
         {
-            var (exit, output, error) = await RunAsync("ogr2ogr", ["-f", "GeoJSON", target, source, layer, .. options]);
+            var (exit, output, error) = await RunAsync("ogr2ogr", ["-f", "GeoJSON", target, .. arguments]);
             Assert.True(exit == 0, $"ogr2ogr failed ({exit}): {output} {error}");
             return System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(target, TestContext.Current.CancellationToken))!.AsObject();
         }

@@ -23,7 +23,7 @@ public sealed class GdalOapifTests(PostgisFixture db) : IAsyncLifetime
         }
     }
 
-    private static Task<JsonObject> Ogr2ogr(string source, string layer, params string[] options) => Tool.Ogr2ogrAsync(source, layer, options);
+    private static Task<JsonObject> Ogr2ogr(string source, string layer, params string[] options) => Tool.Ogr2ogrAsync([source, layer, .. options]);
 
     [Fact]
     public async Task Ogr2ogr_reads_all_290_municipalities_in_sweref_99_tm_with_their_attributes_and_exact_coordinates()

@@ -1,0 +1,21 @@
+// Loads /map N times in chromium (fresh context each time, so no browser cache) and prints the median time from
+// navigation start to the map's first full render: the first 'idle' of MapLibre, when every tile of the first
+// view is drawn (the page records it in body[data-map-ready]).
+import { chromium } from '@playwright/test';
+import config from '../../tests/browser/playwright.config.mjs';
+
+const runs = Number(process.argv[2] ?? 5);
+const base = process.env.SPATIALREGION_URL ?? 'http://127.0.0.1:5000';
+const browser = await chromium.launch(config.use.launchOptions);
+const times = [];
+for (let i = 0; i < runs; i++) {
+  const context = await browser.newContext({ viewport: config.use.viewport });
+  const page = await context.newPage();
+  await page.goto(`${base}/map`);
+  await page.locator('body[data-map-ready]').waitFor({ state: 'attached', timeout: 30_000 });
+  times.push(Number(await page.locator('body').getAttribute('data-map-ready')));
+  await context.close();
+}
+await browser.close();
+times.sort((a, b) => a - b);
+console.log(`${times[Math.floor(times.length / 2)]} ms (all: ${times.join(', ')} ms)`);

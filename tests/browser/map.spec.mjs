@@ -1,0 +1,135 @@
+import { test, expect } from '@playwright/test';
+
+// Jämtlands län, lon/lat; Östersund town.
+const jamtland = { west: 12.2, south: 61.6, east: 16.8, north: 64.9 };
+const ostersund = [14.64, 63.18];
+
+async function openMap(page, hash = '') {
+  await page.goto(`/map${hash}`);
+  await expect(page.locator('body[data-map-ready]')).toBeAttached({ timeout: 30_000 });
+}
+
+async function latestMap(request, period) {
+  const response = await request.get(`/api/indicators/population/map?level=municipality${period ? `&period=${period}` : ''}`);
+  expect(response.ok()).toBeTruthy();
+  return response.json();
+}
+
+async function legendBreaks(page) {
+  const items = page.locator('#legend-classes li');
+  const count = await items.count();
+  const breaks = [];
+  for (let i = 0; i < count; i++) {
+    if (i === 0) breaks.push(Number(await items.nth(i).getAttribute('data-lower')));
+    breaks.push(Number(await items.nth(i).getAttribute('data-upper')));
+  }
+  return breaks;
+}
+
+test('the map draws the municipalities of Jämtland', async ({ page }, testInfo) => {
+  await openMap(page);
+  // Share of pixels inside the county's box that differ from the empty background.
+  const drawn = await page.evaluate((box) => {
+    const map = window.spatialRegionMap;
+    const source = map.getCanvas();
+    const copy = document.createElement('canvas');
+    copy.width = source.width;
+    copy.height = source.height;
+    const context = copy.getContext('2d');
+    context.drawImage(source, 0, 0);
+    const ratio = source.width / source.clientWidth;
+    const a = map.project([box.west, box.north]);
+    const b = map.project([box.east, box.south]);
+    const [x0, y0, x1, y1] = [a.x, a.y, b.x, b.y].map((v) => Math.round(v * ratio));
+    const pixels = context.getImageData(x0, y0, x1 - x0, y1 - y0).data;
+    let differing = 0;
+    for (let i = 0; i < pixels.length; i += 4) {
+      if (Math.abs(pixels[i] - 0xee) + Math.abs(pixels[i + 1] - 0xf2) + Math.abs(pixels[i + 2] - 0xf5) > 12) differing++;
+    }
+    return { share: differing / (pixels.length / 4), width: x1 - x0, height: y1 - y0 };
+  }, jamtland);
+  expect(drawn.width).toBeGreaterThan(100);
+  expect(drawn.share).toBeGreaterThan(0.5);
+  const rendered = Number(await page.locator('body').getAttribute('data-map-ready'));
+  testInfo.annotations.push({ type: 'first full render (ms)', description: String(rendered) });
+  await page.screenshot({ path: testInfo.outputPath('map.png') });
+});
+
+test('the legend gives the breaks of the population map endpoint', async ({ page, request }) => {
+  await openMap(page);
+  // The catchment, accessibility and measure controls appear only when the service offers them.
+  const api = await (await request.get('/openapi/v1.json')).json();
+  const layers = (await (await request.get('/api/layers')).json()).layers;
+  await expect(page.locator('#catchment-section')).toBeVisible({ visible: '/api/analysis/catchment' in api.paths });
+  await expect(page.locator('#accessibility-section')).toBeVisible({ visible: '/api/analysis/accessibility' in api.paths });
+  await expect(page.locator('#measure-section')).toBeVisible({ visible: layers.some((l) => l.kind === 'measure') });
+  const map = await latestMap(request);
+  await expect(page.locator('#legend-classes')).toHaveAttribute('data-period', map.period);
+  expect(await legendBreaks(page)).toEqual(map.classification.breaks);
+  // The table beside the map lists the same values.
+  const ostersundRow = page.locator('#indicator-table tr[data-area="2380"] td.number').first();
+  const value = map.features.find((f) => f.properties.area_code === '2380').properties.value;
+  expect((await ostersundRow.textContent()).replace(/\D/g, '')).toBe(String(value));
+});
+
+test('moving the period slider asks for tiles of that period and changes the legend', async ({ page, request }) => {
+  await openMap(page);
+  const latest = await latestMap(request);
+  const before = await legendBreaks(page);
+  const tileRequest = page.waitForRequest((r) => /\/indicator-population\/tiles\/WebMercatorQuad\/\d+\/\d+\/\d+\?/.test(r.url())
+    && new URL(r.url()).searchParams.get('period') !== latest.period);
+  await page.locator('#period').focus();
+  await page.keyboard.press('ArrowLeft');
+  const url = new URL((await tileRequest).url());
+  const period = url.searchParams.get('period');
+  expect(period < latest.period).toBeTruthy();
+  await expect(page.locator('#legend-classes')).toHaveAttribute('data-period', period);
+  const api = await latestMap(request, period);
+  const after = await legendBreaks(page);
+  expect(after).toEqual(api.classification.breaks);
+  expect(after).not.toEqual(before);
+  await expect(page.locator('#period-value')).toHaveText(period);
+  expect(new URL(page.url()).hash).toContain(`period=${period}`);
+});
+
+test('clicking Östersund shows its population from the API', async ({ page, request }) => {
+  await openMap(page);
+  const api = await latestMap(request);
+  const expected = api.features.find((f) => f.properties.area_code === '2380').properties.value;
+  const point = await page.evaluate((lonLat) => window.spatialRegionMap.project(lonLat), ostersund);
+  const box = await page.locator('#map canvas').boundingBox();
+  await page.mouse.click(box.x + point.x, box.y + point.y);
+  const section = page.locator('.maplibregl-popup .popup section[data-layer="indicator-population"]');
+  await expect(section).toBeVisible();
+  await expect(section.locator('tr[data-name="area_name"] td')).toHaveText('Östersund');
+  const shown = await section.locator('tr[data-name="value"] td').textContent();
+  expect(shown.replace(/\D/g, '')).toBe(String(expected));
+  await page.screenshot({ path: test.info().outputPath('popup.png') });
+});
+
+test('a shared link restores the same view', async ({ page, browser }) => {
+  await openMap(page, '#map=8.50/63.2000/14.5000&layers=municipalities,pharmacies&indicator=population&period=2020&lang=en');
+  await expect(page.locator('html')).toHaveAttribute('lang', 'en');
+  await expect(page.locator('#toggle-pharmacies')).toBeChecked();
+  await expect(page.locator('#toggle-tatort-areas')).not.toBeChecked();
+  await expect(page.locator('#legend-classes')).toHaveAttribute('data-period', '2020');
+  const view = await page.evaluate(() => ({ zoom: window.spatialRegionMap.getZoom(), center: window.spatialRegionMap.getCenter() }));
+  expect(view.zoom).toBeCloseTo(8.5, 1);
+  expect(view.center.lat).toBeCloseTo(63.2, 2);
+
+  // Change the view, then open the address in a fresh page: the same map.
+  await page.locator('#toggle-health-facilities').check();
+  await page.evaluate(() => window.spatialRegionMap.jumpTo({ center: [15.1, 62.9], zoom: 7.25 }));
+  await expect.poll(() => page.url()).toContain('map=7.25/62.9000/15.1000');
+  const shared = page.url();
+  const other = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage();
+  await other.goto(shared);
+  await expect(other.locator('body[data-map-ready]')).toBeAttached({ timeout: 30_000 });
+  const restored = await other.evaluate(() => ({ zoom: window.spatialRegionMap.getZoom(), center: window.spatialRegionMap.getCenter() }));
+  expect(restored.zoom).toBeCloseTo(7.25, 2);
+  expect(restored.center.lng).toBeCloseTo(15.1, 3);
+  await expect(other.locator('#toggle-health-facilities')).toBeChecked();
+  await expect(other.locator('#toggle-pharmacies')).toBeChecked();
+  await expect(other.getByRole('button', { name: 'Svenska' })).toBeVisible();
+  await other.screenshot({ path: test.info().outputPath('shared.png') });
+});
