@@ -213,10 +213,6 @@ public static class TilesApi
             filter = OgcItemsQuery.ParseFilter(layer, request.Query, TileParameters);
             properties = OgcItemsQuery.First(request.Query, "properties") is { } p ? QueryValues.ParsePropertyList(layer, p) : null;
         }
-        catch (InvalidQueryException e)
-        {
-            return OgcException.InvalidParameter(e);
-        }
         catch (TileOutOfRangeException e)
         {
             return OgcException.NotFound(e.Message);
@@ -258,17 +254,10 @@ public static class TilesApi
         {
             return (null, UnknownTileMatrixSet(tileMatrixSetId));
         }
-        try
+        _ = OgcItemsQuery.ParseFilter(layer, request.Query, TileParameters);
+        if (OgcItemsQuery.First(request.Query, "properties") is { } p)
         {
-            _ = OgcItemsQuery.ParseFilter(layer, request.Query, TileParameters);
-            if (OgcItemsQuery.First(request.Query, "properties") is { } p)
-            {
-                _ = QueryValues.ParsePropertyList(layer, p);
-            }
-        }
-        catch (InvalidQueryException e)
-        {
-            return (null, OgcException.InvalidParameter(e));
+            _ = QueryValues.ParsePropertyList(layer, p);
         }
         return (layer, null);
     }
