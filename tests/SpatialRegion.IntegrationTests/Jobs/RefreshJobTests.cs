@@ -290,18 +290,23 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
     [Fact]
     public async Task Two_instances_on_one_database_run_a_scheduled_occurrence_once()
     {
-        await using var second = new JobsTestApp(db.ConnectionString, _fake, _settings);
+        // The requests are counted, so none may time out and be retried on a busy machine: this is not a timeout test.
+        var patient = new Dictionary<string, string?>(_settings) { ["Jobs:Kolada:TimeoutSeconds"] = "30" };
+        await using var first = new JobsTestApp(db.ConnectionString, _fake, patient);
+        await using var second = new JobsTestApp(db.ConnectionString, _fake, patient);
+        _ = (first.Server, second.Server);
         var occurrence = new DateTimeOffset(2031, 1, 6, 5, 30, 0, TimeSpan.Zero);
         var requestsBefore = _fake.Requests.Count;
 
         var results = await Task.WhenAll(
-            _app.Services.GetRequiredService<JobRunner>().RunScheduledAsync("job-jt-twin", occurrence, Ct),
+            first.Services.GetRequiredService<JobRunner>().RunScheduledAsync("job-jt-twin", occurrence, Ct),
             second.Services.GetRequiredService<JobRunner>().RunScheduledAsync("job-jt-twin", occurrence, Ct));
 
         Assert.Single(results, r => r is not null);
         Assert.Equal(1, await db.ScalarAsync<long>(
             "SELECT count(*) FROM job_runs WHERE job_id = 'job-jt-twin' AND scheduled_for = $1", occurrence.UtcDateTime));
-        Assert.Equal(3, _fake.Requests.Count - requestsBefore);
+        var requests = _fake.Requests.Skip(requestsBefore).ToList();
+        Assert.True(requests.Count == 3, string.Join("; ", requests.Select(r => $"{r.At} {r.Status} {r.PathAndQuery}")));
         Assert.Equal("succeeded", await db.ScalarAsync<string>("SELECT status FROM job_runs WHERE id = $1", results.Single(r => r is not null)!.Value));
     }
 
