@@ -107,7 +107,8 @@ public sealed class GdalWfsClientTests(PostgisFixture db) : IAsyncLifetime
     public async Task Gdal_reads_every_feature_type_completely()
     {
         var layers = new List<string>();
-        await using (var cmd = db.DataSource.CreateCommand("SELECT id FROM layers WHERE id NOT LIKE 'test-%' ORDER BY id"))
+        // The measures register is edited by its own tests while this one runs; they read it through WFS themselves.
+        await using (var cmd = db.DataSource.CreateCommand("SELECT id FROM layers WHERE id NOT LIKE 'test-%' AND kind <> 'measure' ORDER BY id"))
         await using (var reader = await cmd.ExecuteReaderAsync(TestContext.Current.CancellationToken))
         {
             while (await reader.ReadAsync(TestContext.Current.CancellationToken))
