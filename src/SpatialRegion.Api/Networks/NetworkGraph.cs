@@ -165,8 +165,9 @@ public sealed class NetworkGraph
         var e = snap.Edge;
         var f = snap.Fraction;
         // Outward from the point: to the target along the edge, to the source against it. Toward the point: the reverse.
-        var toTarget = (1 - f) * CostOf(e, !toStarts, metric);
-        var toSource = f * CostOf(e, toStarts, metric);
+        // A point at an end is at that node: 0 · ∞ (a one-way edge's cost against it) would be NaN, not 0.
+        var toTarget = f >= 1 ? 0 : (1 - f) * CostOf(e, !toStarts, metric);
+        var toSource = f <= 0 ? 0 : f * CostOf(e, toStarts, metric);
         if (!double.IsPositiveInfinity(toTarget))
         {
             yield return new Start(Target[e], offset + toTarget, offsetMetres + (1 - f) * Length[e], label);
