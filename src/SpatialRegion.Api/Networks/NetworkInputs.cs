@@ -118,7 +118,10 @@ public static class NetworkInputs
             FROM (SELECT fid, properties, ST_Centroid(geom) AS pt FROM {table}) p
             CROSS JOIN (SELECT detailed_area FROM road_networks WHERE id = $1) n
             LEFT JOIN LATERAL (
-              SELECT edge_id, geom FROM network_edges e WHERE e.network_id = $1 ORDER BY e.geom <-> p.pt, e.edge_id LIMIT 1
+              -- The index answers ORDER BY <-> alone; ties (a point on a node) are broken among the few nearest.
+              SELECT k.edge_id, k.geom FROM (
+                SELECT edge_id, geom FROM network_edges e WHERE e.network_id = $1 ORDER BY e.geom <-> p.pt LIMIT 4
+              ) k ORDER BY ST_Distance(k.geom, p.pt), k.edge_id LIMIT 1
             ) s ON true
             ORDER BY p.fid
             """,
