@@ -256,8 +256,9 @@ public static class CatchmentAnalysis
                     continue;
                 }
                 var f = p.Snap!.Value.Fraction;
-                var along = Share(left, graph.Cost(e, true, metric) * (1 - f)) * (1 - f);
-                var against = Share(left, graph.Cost(e, false, metric) * f) * f;
+                // At an end there is nothing to cover that way (and 0 · ∞ against a one-way edge would be NaN).
+                var along = f >= 1 ? 0 : Share(left, graph.Cost(e, true, metric) * (1 - f)) * (1 - f);
+                var against = f <= 0 ? 0 : Share(left, graph.Cost(e, false, metric) * f) * f;
                 intervals.Add((f - against, f + along));
             }
             if (intervals.Count == 0)
