@@ -36,7 +36,7 @@ public static class MeasuresApi
         api.MapGet("/", List).WithSummary("Measures of the register, filtered; f=json (default), csv or geojson.")
             .WithDescription("Filters: status, programme, fund, theme (comma-separated alternatives), municipality (KOM_KOD), active (a date "
                 + "inside the measure's period), min_amount/max_amount (granted SEK), bbox (lon/lat, or bbox-crs=EPSG:3006), near=lon,lat with "
-                + "within_metres, q (words in title or description). within_minutes needs the road network and is not available yet.");
+                + "within_metres, q (words in title or description). within_minutes is not available yet.");
         api.MapGet("/summary", Summary).WithSummary("The summary per municipality (by=municipalities, the default) or per feature of another polygon layer (by=counties, fa-regions, labour-market-regions …), as GeoJSON.")
             .WithDescription("For another layer, each municipality's equal-share and population-weighted SEK and its population are shared by the part of its area inside each feature "
                 + "(area-weighted, as the interpolation analysis does); measures counts the measures that reach the municipalities a feature overlaps by more than 1 % of their area.");
@@ -213,7 +213,7 @@ public static class MeasuresApi
         }
         if (q["within_minutes"].Count > 0)
         {
-            throw new InvalidQueryException("within_minutes", "Travel time needs the road network, which this service does not have yet; use near with within_metres.");
+            throw new InvalidQueryException("within_minutes", "Filtering measures by travel time is not available yet; use near with within_metres.");
         }
         if (q["near"].FirstOrDefault() is { } near)
         {
