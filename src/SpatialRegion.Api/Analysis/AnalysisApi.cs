@@ -136,21 +136,19 @@ public static class AnalysisApi
     private static ProblemHttpResult NoSuchJob(string jobId) =>
         Problems.NotFound($"There is no analysis job '{jobId}' (jobs are kept in memory, the last {AnalysisJobs.KeptJobs}).");
 
-    /// <summary>A refusal raised while a job ran, as the problem the synchronous request would have answered.</summary>
+    /// <summary>A refusal raised while a job ran, as the problem the synchronous request would have answered
+    /// (the one mapping of exceptions to answers); null when the server, or PostGIS, failed rather than the request.</summary>
     private static AnalysisAnswer? ProblemOf(Exception e)
     {
-        var (status, title, parameter) = e switch
-        {
-            InvalidQueryException q => (StatusCodes.Status400BadRequest, "Invalid request", q.Parameter),
-            AnalysisException a => (a.Status, a.Title, a.Parameter),
-            _ => (0, "", null),
-        };
-        if (status == 0)
+        if (ErrorAnswers.For(e) is not { Status: < 500 } answer)
         {
             return null;
         }
-        var problem = new System.Text.Json.Nodes.JsonObject { ["title"] = title, ["status"] = status, ["detail"] = e.Message, ["parameter"] = parameter };
-        return new AnalysisAnswer(status, "application/problem+json", System.Text.Encoding.UTF8.GetBytes(problem.ToJsonString()));
+        var problem = new System.Text.Json.Nodes.JsonObject
+        {
+            ["title"] = answer.Title, ["status"] = answer.Status, ["detail"] = answer.Detail, ["parameter"] = answer.Parameter,
+        };
+        return new AnalysisAnswer(answer.Status, "application/problem+json", System.Text.Encoding.UTF8.GetBytes(problem.ToJsonString()));
     }
 
     private static async Task<IResult> RunAsync(
