@@ -118,7 +118,8 @@ pg_stop() {
   as_pg "$PG_BIN/pg_ctl" -D "$state/pgdata" -m fast -w stop >/dev/null 2>&1 || true
 }
 
-pg_port() { sed -n 's/^port = //p' "$1/pgdata/postgresql.auto.conf" | tail -n 1; }
+# ALTER SYSTEM rewrites the file with the value quoted.
+pg_port() { sed -n "s/^port = '\\{0,1\\}\\([0-9]*\\)'\\{0,1\\}\$/\\1/p" "$1/pgdata/postgresql.auto.conf" | tail -n 1; }
 
 # pg_connection_string STATE_DIR DATABASE
 pg_connection_string() {
