@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Npgsql;
 using SpatialRegion.Api.Http;
+using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.Api.Layers;
 using SpatialRegion.Api.Ogc;
 
@@ -190,7 +191,7 @@ public static class TilesApi
 
     private static async Task<IResult> Tile(
         string collectionId, string tileMatrixSetId, string tileMatrix, string tileRow, string tileCol, HttpRequest request,
-        LayerCatalog catalog, NpgsqlDataSource dataSource, ResponseCache cache, CancellationToken ct)
+        LayerCatalog catalog, [FromKeyedServices(Database.TileSessions)] NpgsqlDataSource dataSource, ResponseCache cache, CancellationToken ct)
     {
         if (await catalog.FindAsync(collectionId, ct) is not { } layer)
         {

@@ -3,6 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+using SpatialRegion.Api.Infrastructure;
 using SpatialRegion.IntegrationTests.Infrastructure;
 
 namespace SpatialRegion.IntegrationTests.Tiles;
@@ -181,6 +184,24 @@ public sealed class VectorTileTests(PostgisFixture db)
         Assert.True(value > 60000, $"Östersund had {value} inhabitants");
         Assert.False(Holds(period2024, "1990"), "the tile should not hold 1990");
         Assert.True(Holds(period2024, "2024"), "the tile should hold 2024");
+    }
+
+    [Fact]
+    public async Task Tile_sessions_run_without_parallel_workers_and_prepare_their_statement()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var tiles = db.App.Services.GetRequiredKeyedService<NpgsqlDataSource>(Database.TileSessions);
+        await using var connection = await tiles.OpenConnectionAsync(ct);
+        await using (var show = new NpgsqlCommand("SHOW max_parallel_workers_per_gather", connection))
+        {
+            Assert.Equal("0", await show.ExecuteScalarAsync(ct));
+        }
+        Assert.True(new NpgsqlConnectionStringBuilder(tiles.ConnectionString).MaxAutoPrepare > 0);
+        // The other sessions keep the server's setting: analyses may gain from parallel scans.
+        await using var other = await db.DataSource.OpenConnectionAsync(ct);
+        await using var otherShow = new NpgsqlCommand("SHOW max_parallel_workers_per_gather", other);
+        Assert.NotEqual("0", await otherShow.ExecuteScalarAsync(ct));
+        Assert.Equal(HttpStatusCode.OK, (await GetTileAsync(TileUrl("municipalities", OstersundZ8))).Status);
     }
 
     [Fact]
