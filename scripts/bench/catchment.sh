@@ -38,8 +38,10 @@ bench_analysis "nearest pharmacy, all squares of 23 + municipalities" /api/analy
 bench_analysis "closure of one pharmacy (delta tables)" /api/analysis/accessibility \
   "{\"facilities\": {\"layer\": \"pharmacies\"}, \"output\": \"areas\", \"scenario\": {\"close\": [\"$closed\"]}}"
 echo "service resident memory with the graph loaded: $(bench_rss_mb) MB" | tee -a "$BENCH_RESULTS"
-curl -s "$BENCH_URL/api/networks/roads" | python3 -c "import json, sys; r = json.load(sys.stdin)['report']; \
-  print(f\"network: {r['edges']} edges, {r['nodes']} nodes; graph arrays {(r['edges'] * 5 * 4 + (r['nodes'] + 1) * 4 + r['edges'] * 2 * 4) / 1e6:.1f} MB\")" \
+vertices=$(catchment_psql -c "SELECT sum(ST_NPoints(geom)) FROM network_edges WHERE network_id = 'roads'")
+curl -s "$BENCH_URL/api/networks/roads" | VERTICES=$vertices python3 -c "import json, os, sys; r = json.load(sys.stdin)['report']; v = int(os.environ['VERTICES']); \
+  print(f\"network: {r['edges']} edges, {r['nodes']} nodes, {v} vertices; graph arrays {(r['edges'] * 5 * 4 + (r['nodes'] + 1) * 4 + r['edges'] * 2 * 4) / 1e6:.1f} MB, \" \
+        f\"edge lines {((r['edges'] + 1) * 4 + v * 3 * 8) / 1e6:.1f} MB\")" \
   | tee -a "$BENCH_RESULTS"
 
 echo "-- plain pgRouting, same questions"

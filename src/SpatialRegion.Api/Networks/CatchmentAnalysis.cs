@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using NetTopologySuite.Geometries;
 using Npgsql;
 using NpgsqlTypes;
 using SpatialRegion.Api.Analysis;
@@ -11,8 +12,9 @@ namespace SpatialRegion.Api.Networks;
 /// <summary>
 /// Catchments (isochrones) of facilities on a road network: for each cut-off, the roads reached within it, each
 /// buffered by a stated width, an edge reached only partly cut where the time runs out; per facility or dissolved.
-/// Or, in straight-line mode, circles. With population, the people of the 1 km grid inside each band, shared by area.
-/// Bands are cumulative: the 20-minute band holds the 10-minute one.
+/// The buffers are drawn on a raster of a fifth of the width (<see cref="CatchmentRaster"/>) and their outline traced
+/// from it. Or, in straight-line mode, circles. With population, the people of the 1 km grid inside each band, shared
+/// by area. Bands are cumulative: the 20-minute band holds the 10-minute one.
 /// </summary>
 public static class CatchmentAnalysis
 {
@@ -109,7 +111,8 @@ public static class CatchmentAnalysis
             }).ToArray());
 
             var groups = new List<JsonObject>();
-            var pieces = new Pieces();
+            var outlines = new List<BandOutline>();
+            var rasters = new List<(CatchmentRaster Raster, int Group0)>();
             var scale = metric == Metric.Seconds ? 60.0 : 1.0;
             var legSpeed = accessKmh / 3.6;
             var sets = dissolve ? [points] : points.Select(p => (List<SnappedPoint>)[p]).ToList();
@@ -135,9 +138,14 @@ public static class CatchmentAnalysis
                 double Offset(SnappedPoint p) => metric == Metric.Seconds ? p.Snap!.Value.Distance / legSpeed : p.Snap!.Value.Distance;
                 var limit = cutoffs[^1] * scale;
                 var tree = graph.Search(snapped.SelectMany(p => graph.StartsAt(p.Snap!.Value, false, metric, Offset(p), 0, p.Index)), false, metric, limit);
+                var pieces = new Pieces();
                 for (var b = 0; b < cutoffs.Length; b++)
                 {
-                    Reach(graph, tree, snapped, Offset, metric, cutoffs[b] * scale, group0 + b, pieces);
+                    Reach(graph, tree, snapped, Offset, metric, cutoffs[b] * scale, b, pieces);
+                }
+                if (pieces.Edge.Count > 0)
+                {
+                    rasters.Add((Draw(graph, pieces, width, cutoffs.Length, group0, outlines), group0));
                 }
             }
 
@@ -145,7 +153,6 @@ public static class CatchmentAnalysis
                 CREATE TEMP TABLE catchment_groups ON COMMIT DROP AS
                 SELECT ordinal, properties FROM unnest($1::jsonb[]) WITH ORDINALITY AS g(properties, ordinal)
                 """, token, new NpgsqlParameter { Value = groups.Select(g => g.ToJsonString()).ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb });
-            var width3 = width.ToString(CultureInfo.InvariantCulture);
             if (mode == "straight_line")
             {
                 // Circles around the facilities (their union when dissolved), numbered as the groups are.
@@ -156,39 +163,38 @@ public static class CatchmentAnalysis
                             WHERE g.properties ->> 'facility' IS NULL OR f.fid = g.properties ->> 'facility')
                     FROM catchment_groups g
                     """, token);
-            }
-            else
-            {
-                await session.ExecuteAsync("""
-                    CREATE TEMP TABLE catchment_pieces ON COMMIT DROP AS
-                    SELECT p.grp, CASE WHEN p.f <= 0 AND p.t >= 1 THEN e.geom ELSE ST_LineSubstring(e.geom, p.f, p.t) END AS geom
-                    FROM unnest($2::int[], $3::float8[], $4::float8[], $5::int[]) AS p(edge_id, f, t, grp)
-                    JOIN network_edges e ON e.network_id = $1 AND e.edge_id = p.edge_id
-                    """, token, network.Id, pieces.Edge.ToArray(), pieces.From.ToArray(), pieces.To.ToArray(), pieces.Group.ToArray());
-                // Buffered in 20 km cells, then the cells united: one buffer of everything spends its time uniting thousands of
-                // overlapping outlines (five times slower on the county's pharmacies). In each cell two buffers: a thin one merges
-                // the roads into few polygons cheaply, the second widens those (four times quicker than one wide buffer).
-                // Simplifying by a fifth of the width first moves the outline by less than that.
-                await session.ExecuteAsync($"""
-                    INSERT INTO analysis_result (ordinal, fid, properties, geom)
-                    SELECT g.ordinal, g.ordinal::text, g.properties || jsonb_build_object('reached_km', round((p.length / 1000)::numeric, 2)), p.geom
-                    FROM catchment_groups g
-                    JOIN (SELECT grp, sum(length) AS length, ST_Multi(ST_Union(geom)) AS geom FROM (
-                            SELECT grp, sum(ST_Length(geom)) AS length,
-                                   ST_Buffer(ST_Buffer(ST_Collect(ST_Simplify(geom, {width3} / 5)), {width3} / 20, 'quad_segs=1'), {width3} * 19 / 20, 'quad_segs=2') AS geom
-                            FROM catchment_pieces
-                            GROUP BY grp, floor(ST_X(ST_StartPoint(geom)) / 20000), floor(ST_Y(ST_StartPoint(geom)) / 20000)) AS cells
-                          GROUP BY grp) p ON p.grp = g.ordinal
-                    """, token);
-                var unreached = groups.Count - (int)await session.ScalarAsync<long>("SELECT count(*) FROM analysis_result", token);
-                if (unreached > 0)
+                if (population)
                 {
-                    session.Warnings.Add($"{unreached} band(s) reach no road at all (a facility on a road of its own that leads nowhere within the cut-off); they are left out.");
+                    await AddPopulationAsync(session, token);
                 }
+                return;
             }
-            if (population)
+            var people = population ? await PeopleInBandsAsync(session, rasters, cutoffs.Length, token) : null;
+            await session.ExecuteAsync("""
+                INSERT INTO analysis_result (ordinal, fid, properties, geom)
+                SELECT g.ordinal, g.ordinal::text, g.properties || r.extra, r.geom
+                FROM unnest($1::bigint[], $2::jsonb[], $3::geometry[]) AS r(ordinal, extra, geom)
+                JOIN catchment_groups g ON g.ordinal = r.ordinal
+                """, token,
+                outlines.Select(o => (long)o.Group + 1).ToArray(),
+                new NpgsqlParameter
+                {
+                    Value = outlines.Select(o => new JsonObject
+                    {
+                        ["reached_km"] = Math.Round(o.ReachedMetres / 1000, 2),
+                        ["population"] = people is null ? null : Math.Round(people.GetValueOrDefault(o.Group)),
+                    }.ToJsonString()).ToArray(),
+                    NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Jsonb,
+                },
+                outlines.Select(o => (Geometry)o.Outline).ToArray());
+            if (population && people is null)
             {
                 await AddPopulationAsync(session, token);
+            }
+            var unreached = groups.Count - outlines.Count;
+            if (unreached > 0)
+            {
+                session.Warnings.Add($"{unreached} band(s) reach no road at all (a facility on a road of its own that leads nowhere within the cut-off); they are left out.");
             }
         }
 
@@ -196,7 +202,7 @@ public static class CatchmentAnalysis
     }
 
     /// <summary>People of the SCB 1 km grid in each result polygon, each square shared by the part of its area inside.</summary>
-    public static Task AddPopulationAsync(AnalysisSession session, CancellationToken ct) => session.ExecuteAsync("""
+    private static Task AddPopulationAsync(AnalysisSession session, CancellationToken ct) => session.ExecuteAsync("""
         WITH parts AS (SELECT ordinal, ST_Subdivide(geom, 256) AS geom FROM analysis_result),
         shares AS (
           SELECT p.ordinal, sum((s.properties ->> 'beftotalt')::float8 * ST_Area(ST_Intersection(s.geom, p.geom)) / ST_Area(s.geom)) AS people
@@ -206,6 +212,97 @@ public static class CatchmentAnalysis
         UPDATE analysis_result r
         SET properties = r.properties || jsonb_build_object('population', round(coalesce((SELECT people FROM shares WHERE shares.ordinal = r.ordinal), 0)::numeric))
         """, ct);
+
+    private sealed record BandOutline(int Group, MultiPolygon Outline, double ReachedMetres);
+
+    private static readonly GeometryFactory Sweref = new(new PrecisionModel(), 3006);
+
+    /// <summary>Draws the bands of one set of facilities on a raster and traces their outlines, adding one per band
+    /// that reached a road (its group is <paramref name="group0"/> plus the band).</summary>
+    private static CatchmentRaster Draw(NetworkGraph graph, Pieces pieces, double width, int bands, int group0, List<BandOutline> outlines)
+    {
+        var extent = new Envelope();
+        var reached = new double[bands];
+        for (var i = 0; i < pieces.Edge.Count; i++)
+        {
+            extent.ExpandToInclude(graph.Shapes.Extent(pieces.Edge[i]));
+            reached[pieces.Group[i]] += (pieces.To[i] - pieces.From[i]) * graph.Length[pieces.Edge[i]];
+        }
+        var raster = new CatchmentRaster(extent, width);
+        for (var i = 0; i < pieces.Edge.Count; i++)
+        {
+            var cover = new DiscCover(raster, width, (byte)pieces.Group[i]);
+            graph.Shapes.Walk(pieces.Edge[i], pieces.From[i], pieces.To[i], raster.Cell / 2, ref cover);
+        }
+        for (var b = 0; b < bands; b++)
+        {
+            if (reached[b] > 0 || pieces.Group.Contains(b))
+            {
+                outlines.Add(new BandOutline(group0 + b, raster.Outline((byte)b, Sweref), reached[b]));
+            }
+        }
+        return raster;
+    }
+
+    private readonly struct DiscCover(CatchmentRaster raster, double radius, byte band) : EdgeShapes.IPointVisitor
+    {
+        public void Visit(double x, double y) => raster.Cover(x, y, radius, band);
+    }
+
+    /// <summary>
+    /// The people of the 1 km grid in each band (keyed by group), each square's people shared by the share of its
+    /// cells in the band. Null when the grid's squares are not the 1 km squares of EPSG:3006 that the raster's cells
+    /// nest in: the polygons then share them by area in PostGIS.
+    /// </summary>
+    private static async Task<Dictionary<int, double>?> PeopleInBandsAsync(
+        AnalysisSession session, List<(CatchmentRaster Raster, int Group0)> rasters, int bands, CancellationToken ct)
+    {
+        var people = new Dictionary<int, double>();
+        var counts = rasters.Select(r => (r.Raster, r.Group0, Cells: r.Raster.CellsPerSquare(bands))).ToList();
+        var squares = counts.SelectMany(c => c.Cells.Keys).Distinct().ToArray();
+        if (squares.Length == 0)
+        {
+            return people;
+        }
+        var inSquares = new Dictionary<(long, long), double>();
+        var aligned = true;
+        await using (var cmd = session.Command("""
+                SELECT floor(ST_XMin(s.geom) / 1000)::bigint, floor(ST_YMin(s.geom) / 1000)::bigint,
+                       ST_XMin(s.geom) = floor(ST_XMin(s.geom) / 1000) * 1000 AND ST_YMin(s.geom) = floor(ST_YMin(s.geom) / 1000) * 1000
+                         AND ST_XMax(s.geom) - ST_XMin(s.geom) = 1000 AND ST_YMax(s.geom) - ST_YMin(s.geom) = 1000 AND abs(ST_Area(s.geom) - 1e6) < 1,
+                       coalesce((s.properties ->> 'beftotalt')::float8, 0)
+                FROM layer_features s
+                WHERE s.layer_id = 'population-grid-1km'
+                  AND s.geom && ST_MakeEnvelope($1 * 1000, $2 * 1000, ($3 + 1) * 1000, ($4 + 1) * 1000, 3006)
+                """, [.. new[] { squares.Min(s => s.Item1), squares.Min(s => s.Item2), squares.Max(s => s.Item1), squares.Max(s => s.Item2) }
+                   .Select(v => new NpgsqlParameter { Value = v })]))
+        await using (var reader = await cmd.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                aligned &= reader.GetBoolean(2);
+                inSquares[(reader.GetInt64(0), reader.GetInt64(1))] = reader.GetDouble(3);
+            }
+        }
+        if (!aligned)
+        {
+            return null;
+        }
+        foreach (var (raster, group0, cells) in counts)
+        {
+            foreach (var (square, inBands) in cells)
+            {
+                if (inSquares.TryGetValue(square, out var living))
+                {
+                    for (var b = 0; b < bands; b++)
+                    {
+                        people[group0 + b] = people.GetValueOrDefault(group0 + b) + living * inBands[b] * raster.CellShareOfSquare;
+                    }
+                }
+            }
+        }
+        return people;
+    }
 
     /// <summary>Pieces of edges reached: edge, from and to fractions, and the band (group) they belong to.</summary>
     private sealed class Pieces
@@ -222,7 +319,7 @@ public static class CatchmentAnalysis
                 Edge.Add(edge);
                 From.Add(Math.Clamp(from, 0, 1));
                 To.Add(Math.Clamp(to, 0, 1));
-                Group.Add(group + 1);
+                Group.Add(group);
             }
         }
     }

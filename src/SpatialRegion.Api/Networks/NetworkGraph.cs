@@ -1,3 +1,4 @@
+using NetTopologySuite.Geometries;
 using Npgsql;
 
 namespace SpatialRegion.Api.Networks;
@@ -22,8 +23,10 @@ public sealed class NetworkGraph
     private readonly int[] _firstEdge;
     private readonly int[] _incident;
 
-    public NetworkGraph(string id, long version, string speedTable, int nodes, int[] source, int[] target, float[] forward, float[] backward, float[] length)
+    public NetworkGraph(string id, long version, string speedTable, int nodes, int[] source, int[] target, float[] forward, float[] backward, float[] length,
+        EdgeShapes shapes)
     {
+        Shapes = shapes;
         Id = id;
         Version = version;
         SpeedTable = speedTable;
@@ -58,20 +61,23 @@ public sealed class NetworkGraph
     /// <summary>Seconds target → source.</summary>
     public float[] Backward { get; }
     public float[] Length { get; }
+    /// <summary>The edges' lines, for drawing what a search reached.</summary>
+    public EdgeShapes Shapes { get; }
 
     /// <summary>Bytes the arrays take (the graph's share of the process's memory).</summary>
-    public long MemoryBytes => 4L * (Source.Length * 5 + _firstEdge.Length + _incident.Length);
+    public long MemoryBytes => 4L * (Source.Length * 5 + _firstEdge.Length + _incident.Length) + Shapes.MemoryBytes;
 
     public static async Task<NetworkGraph> LoadAsync(NpgsqlConnection connection, NpgsqlTransaction? tx, string id, long version, string speedTable, CancellationToken ct)
     {
         await using var cmd = new NpgsqlCommand(
-            "SELECT edge_id, source, target, cost_s, reverse_cost_s, length_m FROM network_edges WHERE network_id = $1 ORDER BY edge_id", connection, tx);
+            "SELECT edge_id, source, target, cost_s, reverse_cost_s, length_m, geom FROM network_edges WHERE network_id = $1 ORDER BY edge_id", connection, tx);
         cmd.Parameters.Add(new NpgsqlParameter { Value = id });
         var source = new List<int>();
         var target = new List<int>();
         var forward = new List<float>();
         var backward = new List<float>();
         var length = new List<float>();
+        var shapes = new EdgeShapes.Builder();
         var nodes = 0;
         await using (var reader = await cmd.ExecuteReaderAsync(ct))
         {
@@ -86,10 +92,11 @@ public sealed class NetworkGraph
                 forward.Add(Cost(reader.GetDouble(3)));
                 backward.Add(Cost(reader.GetDouble(4)));
                 length.Add((float)reader.GetDouble(5));
+                shapes.Add(reader.GetFieldValue<LineString>(6));
                 nodes = Math.Max(nodes, Math.Max(source[^1], target[^1]) + 1);
             }
         }
-        return new NetworkGraph(id, version, speedTable, nodes, [.. source], [.. target], [.. forward], [.. backward], [.. length]);
+        return new NetworkGraph(id, version, speedTable, nodes, [.. source], [.. target], [.. forward], [.. backward], [.. length], shapes.Build());
     }
 
     private static float Cost(double seconds) => seconds < 0 ? float.PositiveInfinity : (float)seconds;

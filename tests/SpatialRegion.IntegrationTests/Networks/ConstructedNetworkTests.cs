@@ -149,6 +149,44 @@ public sealed class ConstructedNetworkTests(PostgisFixture db) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_catchment_outline_is_the_exact_buffer_of_the_roads_reached_to_within_a_cell()
+    {
+        var answer = await db.CreateClient().PostOkAsync("/api/analysis/catchment", $$"""
+            {"network":"{{Network}}","facilities":{"geojson":{{Points(("f", 0, 0, 1))}},"crs":"EPSG:3006"},"minutes":[1.5, 3],"buffer_m":100,"output_crs":"EPSG:3006"}
+            """);
+        var ct = TestContext.Current.CancellationToken;
+        foreach (var band in answer.Features)
+        {
+            // GEOS's buffer of the roads reached. At 1.5 minutes: 1.5 km along each axis from the corner, and 0.5 km
+            // onward from the two nodes reached at 1 km; at 3: every edge whose nearer end is at most 2 km away.
+            var reached = band.Number("cutoff") == 1.5
+                ? "ST_Collect(ARRAY[ST_MakeLine(ST_MakePoint($1, $2), ST_MakePoint($1 + 1500, $2)), ST_MakeLine(ST_MakePoint($1, $2), ST_MakePoint($1, $2 + 1500)), "
+                  + "ST_MakeLine(ST_MakePoint($1 + 1000, $2), ST_MakePoint($1 + 1000, $2 + 500)), ST_MakeLine(ST_MakePoint($1, $2 + 1000), ST_MakePoint($1 + 500, $2 + 1000))])"
+                : "(SELECT ST_Collect(geom) FROM network_edges WHERE network_id = 'test-constructed' AND ST_Distance(ST_SetSRID(ST_MakePoint($1, $2), 3006), geom) <= 2000 AND ST_X(ST_Centroid(geom)) < $1 + 3500)";
+            await using var cmd = db.DataSource.CreateCommand($"""
+                WITH exact AS (SELECT ST_Buffer(ST_SetSRID({reached}, 3006), 100, 32) AS geom),
+                     got AS (SELECT ST_GeomFromWKB($3, 3006) AS geom)
+                SELECT ST_IsValid(got.geom), ST_Area(got.geom) / ST_Area(exact.geom),
+                       ST_Area(ST_SymDifference(got.geom, exact.geom)) / ST_Area(exact.geom),
+                       ST_HausdorffDistance(ST_Boundary(got.geom), ST_Boundary(exact.geom))
+                FROM exact, got
+                """);
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = X0 });
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = Y0 });
+            cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = new NetTopologySuite.IO.WKBWriter().Write(band.Geometry()) });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            Assert.True(await reader.ReadAsync(ct));
+            var (valid, areaRatio, apart, hausdorff) = (reader.GetBoolean(0), reader.GetDouble(1), reader.GetDouble(2), reader.GetDouble(3));
+            Assert.True(valid);
+            // Cells of 20 m (a fifth of the width): no point of the outline is farther from the exact buffer than half
+            // a cell's diagonal (14 m), and the area is the same but for the cells cut by the outline.
+            Assert.True(hausdorff <= 15, $"{band.Number("cutoff")} min: the outline is {hausdorff:F1} m from the exact buffer");
+            Assert.InRange(areaRatio, 0.98, 1.02);
+            Assert.True(apart < 0.06, $"{band.Number("cutoff")} min: {apart:P1} of the area differs");
+        }
+    }
+
+    [Fact]
     public async Task The_one_way_loop_catchment_goes_only_forward()
     {
         var answer = await db.CreateClient().PostOkAsync("/api/analysis/catchment", $$"""

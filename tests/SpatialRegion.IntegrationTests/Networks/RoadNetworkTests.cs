@@ -184,6 +184,36 @@ public sealed class RoadNetworkTests(PostgisFixture db)
         Assert.NotNull(one.Analysis["parameters"]!["network_version"]);
     }
 
+    [Fact]
+    public async Task Dissolved_bands_of_the_county_pharmacies_are_valid_nested_and_hold_the_area_share_of_each_squares_people()
+    {
+        var answer = await db.CreateClient().PostOkAsync("/api/analysis/catchment",
+            """{"facilities": {"layer": "pharmacies", "filter": {"Län": "Jämtlands län"}}, "population": true, "dissolve": true, "output_crs": "EPSG:3006"}""");
+        var bands = answer.Features.OrderBy(f => f.Number("cutoff")).ToList();
+        Assert.Equal([10.0, 20, 30], bands.Select(b => b.Number("cutoff")));
+        var ct = TestContext.Current.CancellationToken;
+        await using var cmd = db.DataSource.CreateCommand("""
+            WITH band AS (SELECT ordinality AS n, ST_GeomFromWKB(wkb, 3006) AS geom FROM unnest($1::bytea[]) WITH ORDINALITY AS b(wkb))
+            SELECT b.n, ST_IsValid(b.geom),
+                   (SELECT coalesce(sum((s.properties ->> 'beftotalt')::float8 * ST_Area(ST_Intersection(s.geom, b.geom)) / ST_Area(s.geom)), 0)
+                    FROM layer_features s WHERE s.layer_id = 'population-grid-1km' AND ST_Intersects(s.geom, b.geom)),
+                   (SELECT ST_Covers(later.geom, b.geom) FROM band later WHERE later.n = b.n + 1)
+            FROM band b ORDER BY b.n
+            """);
+        cmd.Parameters.Add(new Npgsql.NpgsqlParameter { Value = bands.Select(b => new NetTopologySuite.IO.WKBWriter().Write(b.Geometry())).ToArray() });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        for (var i = 0; i < bands.Count; i++)
+        {
+            Assert.True(await reader.ReadAsync(ct));
+            Assert.True(reader.GetBoolean(1), $"band {i} is not a valid polygon");
+            // People shared by the area of each square inside the outline, computed by PostGIS on the outline returned.
+            Assert.Equal(Math.Round(reader.GetDouble(2)), bands[i].Number("population"), 1.0);
+            Assert.True(reader.IsDBNull(3) || reader.GetBoolean(3), $"band {i} is not inside the next");
+        }
+        // Most of the county lives within 30 minutes of a pharmacy by road.
+        Assert.InRange(bands[2].Number("population"), 0.8 * 132_637, 132_637 * 1.05);
+    }
+
     [Theory]
     [InlineData("""{"facilities": {"layer": "no-such-layer"}}""", HttpStatusCode.NotFound, "no-such-layer", "facilities.layer")]
     [InlineData("""{"facilities": {"layer": "pharmacies"}, "minutes": [10, 5]}""", HttpStatusCode.BadRequest, "increasing", "minutes")]
