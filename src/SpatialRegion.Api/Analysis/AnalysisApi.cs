@@ -122,25 +122,26 @@ public static class AnalysisApi
         HttpContext context, AnalysisRunner runner, LayerCatalog catalog, IOptions<AnalysisOptions> options, Networks.NetworkGraphs graphs, AnalysisJobs jobs) =>
         RunAsync(context, runner, catalog, options.Value, (body, c, o, ct) => Networks.AccessibilityAnalysis.ReadAsync(body, c, o, graphs, ct), jobs);
 
-    private static IResult GetJob(string jobId, HttpRequest request, AnalysisJobs jobs) =>
-        jobs.Find(jobId) is { } job ? TypedResults.Ok(job.StatusInfo(RequestUrls.Base(request))) : NoSuchJob(jobId);
+    private static async Task<IResult> GetJob(string jobId, HttpRequest request, AnalysisJobs jobs, CancellationToken ct) =>
+        await jobs.FindAsync(jobId, ct) is { } job ? TypedResults.Ok(job.StatusInfo(RequestUrls.Base(request))) : NoSuchJob(jobId);
 
-    private static IResult GetJobResults(string jobId, AnalysisJobs jobs) => jobs.Find(jobId) switch
+    private static async Task<IResult> GetJobResults(string jobId, AnalysisJobs jobs, CancellationToken ct) => await jobs.FindAsync(jobId, ct) switch
     {
         null => NoSuchJob(jobId),
-        { Answer: { } answer } => answer,
+        { Status: "successful" or "failed" } job when await jobs.FindAnswerAsync(jobId, ct) is { } answer => answer,
         { Status: "failed" } job => Problems.WithStatus(StatusCodes.Status500InternalServerError, "Job failed", job.Message),
         _ => Problems.WithStatus(StatusCodes.Status404NotFound, "Result not ready", $"Job '{jobId}' is still running; GET /api/analysis/jobs/{jobId} says how far it is."),
     };
 
     private static ProblemHttpResult NoSuchJob(string jobId) =>
-        Problems.NotFound($"There is no analysis job '{jobId}' (jobs are kept in memory, the last {AnalysisJobs.KeptJobs}).");
+        Problems.NotFound($"There is no analysis job '{jobId}' (jobs are kept {AnalysisJobs.KeptDays} days).");
 
     /// <summary>A refusal raised while a job ran, as the problem the synchronous request would have answered
-    /// (the one mapping of exceptions to answers); null when the server, or PostGIS, failed rather than the request.</summary>
+    /// (the one mapping of exceptions to answers), PostGIS out of reach included (503, Retry-After); null when the
+    /// server itself failed.</summary>
     private static AnalysisAnswer? ProblemOf(Exception e)
     {
-        if (ErrorAnswers.For(e) is not { Status: < 500 } answer)
+        if (ErrorAnswers.For(e) is not { Status: < 500 or StatusCodes.Status503ServiceUnavailable } answer)
         {
             return null;
         }
@@ -148,7 +149,8 @@ public static class AnalysisApi
         {
             ["title"] = answer.Title, ["status"] = answer.Status, ["detail"] = answer.Detail, ["parameter"] = answer.Parameter,
         };
-        return new AnalysisAnswer(answer.Status, "application/problem+json", System.Text.Encoding.UTF8.GetBytes(problem.ToJsonString()));
+        return new AnalysisAnswer(answer.Status, "application/problem+json", System.Text.Encoding.UTF8.GetBytes(problem.ToJsonString()),
+            answer.Status == StatusCodes.Status503ServiceUnavailable ? new Dictionary<string, string> { ["Retry-After"] = ErrorAnswers.RetryAfterSeconds } : null);
     }
 
     private static async Task<IResult> RunAsync(
@@ -187,7 +189,7 @@ public static class AnalysisApi
         if (await jobs.TooLargeToWaitAsync(plan, ct)
             || context.Request.Headers["Prefer"].Any(p => p?.Contains("respond-async", StringComparison.OrdinalIgnoreCase) == true))
         {
-            var job = jobs.Start(plan, origin, key, ProblemOf);
+            var job = await jobs.StartAsync(plan, origin, key, ProblemOf, ct);
             var status = job.StatusInfo(origin.BaseUrl);
             context.Response.Headers["Preference-Applied"] = "respond-async";
             context.Response.Headers.Location = $"{origin.BaseUrl}/api/analysis/jobs/{job.Id}";

@@ -1,26 +1,19 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using SpatialRegion.Api.Http;
 using Npgsql;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;
 
 /// <summary>One asynchronous analysis, described as OGC API - Processes Part 1 describes a job (statusInfo).</summary>
-public sealed class AnalysisJob(string id, string analysis)
+public sealed record AnalysisJob(
+    string Id, string Analysis, string Status, string Message, int Progress,
+    DateTimeOffset Created, DateTimeOffset? Started, DateTimeOffset? Finished, string? ResultType)
 {
-    public string Id { get; } = id;
-    public string Analysis { get; } = analysis;
-    public DateTimeOffset Created { get; } = DateTimeOffset.UtcNow;
-    public DateTimeOffset? Started { get; set; }
-    public DateTimeOffset? Finished { get; set; }
-    public string Status { get; set; } = "accepted";
-    public int Progress { get; set; }
-    public string Message { get; set; } = "queued";
-    public AnalysisAnswer? Answer { get; set; }
-
     public JsonObject StatusInfo(string baseUrl) => new()
     {
         ["jobID"] = Id,
@@ -35,7 +28,7 @@ public sealed class AnalysisJob(string id, string analysis)
         ["links"] = new JsonArray(
             new JsonObject { ["rel"] = "self", ["type"] = "application/json", ["href"] = $"{baseUrl}/api/analysis/jobs/{Id}" },
             Status == "successful"
-                ? new JsonObject { ["rel"] = "http://www.opengis.net/def/rel/ogc/1.0/results", ["type"] = Answer?.ContentType, ["href"] = $"{baseUrl}/api/analysis/jobs/{Id}/results" }
+                ? new JsonObject { ["rel"] = "http://www.opengis.net/def/rel/ogc/1.0/results", ["type"] = ResultType, ["href"] = $"{baseUrl}/api/analysis/jobs/{Id}/results" }
                 : null),
     };
 }
@@ -59,18 +52,56 @@ public sealed record AnalysisAnswer(int Status, string ContentType, byte[] Body,
 /// <summary>
 /// Long analyses as jobs (a request with <c>Prefer: respond-async</c> gets 202 and a status URL, as in OGC API -
 /// Processes), and the results of the network analyses cached by their request and the versions of everything they
-/// read (layers and network), so that a changed input is never answered from the cache. Jobs live in memory: the
-/// last <see cref="KeptJobs"/> are kept, and a restart forgets them.
+/// read (layers and network), so that a changed input is never answered from the cache. Jobs and their answers are
+/// kept in PostGIS for <see cref="KeptDays"/> days: any instance of the service answers for a job another one runs,
+/// and a restart loses only the jobs it was running, which then read as failed.
 /// </summary>
 public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache cache, NpgsqlDataSource dataSource, IServiceProvider services, ILogger<AnalysisJobs> logger)
 {
-    public const int KeptJobs = 200;
-    private readonly ConcurrentDictionary<string, AnalysisJob> _jobs = new(StringComparer.Ordinal);
+    public const int KeptDays = 7;
+
+    /// <summary>How often a running job's instance says it is still at work, and how long a silence means it is not.</summary>
+    private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
+    private const string LostAfter = "60 seconds";
 
     /// <summary>Per-facility catchments of more facilities than this run as a job even unasked.</summary>
     public const int SynchronousFacilities = 100;
 
-    public AnalysisJob? Find(string id) => _jobs.GetValueOrDefault(id);
+    public async Task<AnalysisJob?> FindAsync(string id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand($"""
+            SELECT id, analysis,
+                   CASE WHEN status IN ('accepted', 'running') AND alive < now() - interval '{LostAfter}' THEN 'failed' ELSE status END,
+                   CASE WHEN status IN ('accepted', 'running') AND alive < now() - interval '{LostAfter}'
+                        THEN 'The service instance running this job stopped before it finished; send the request again.' ELSE message END,
+                   progress, created, started, finished, answer_type
+            FROM analysis_jobs WHERE id = $1
+            """);
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
+        return new AnalysisJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+            reader.GetFieldValue<DateTimeOffset>(5), At(6), At(7), reader.IsDBNull(8) ? null : reader.GetString(8));
+    }
+
+    /// <summary>The answer a finished job keeps (a refusal too), or null while it runs or when it failed without one.</summary>
+    public async Task<AnalysisAnswer?> FindAnswerAsync(string id, CancellationToken ct)
+    {
+        await using var cmd = dataSource.CreateCommand(
+            "SELECT answer_status, answer_type, answer_headers::text, answer_body FROM analysis_jobs WHERE id = $1 AND answer_body IS NOT NULL");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+        {
+            return null;
+        }
+        var headers = reader.IsDBNull(2) ? null : JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(2));
+        return new AnalysisAnswer(reader.GetInt32(0), reader.GetString(1), reader.GetFieldValue<byte[]>(3), headers);
+    }
 
     /// <summary>
     /// Whether a plan is too large for one synchronous answer: per-facility catchments of more than
@@ -118,7 +149,11 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
         {
             return false;
         }
-        answer = new AnalysisAnswer(StatusCodes.Status200OK, Encoding.UTF8.GetString(type), body, new Dictionary<string, string> { ["X-Cache"] = "hit" });
+        var headers = cache.TryGetBody(key + ":headers", out var stored)
+            ? JsonSerializer.Deserialize<Dictionary<string, string>>(stored)!
+            : new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        headers["X-Cache"] = "hit";
+        answer = new AnalysisAnswer(StatusCodes.Status200OK, Encoding.UTF8.GetString(type), body, headers);
         return true;
     }
 
@@ -140,47 +175,93 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
         {
             cache.SetBody(cacheKey, answer.Body);
             cache.SetBody(cacheKey + ":type", Encoding.UTF8.GetBytes(answer.ContentType));
+            // Content-Crs and the like belong to the answer; Server-Timing only to the computation that made it.
+            cache.SetBody(cacheKey + ":headers", JsonSerializer.SerializeToUtf8Bytes(headers.Where(h => h.Key != "Server-Timing").ToDictionary()));
         }
         return answer;
     }
 
     /// <summary>Starts a plan in the background; the job says how it goes.</summary>
-    public AnalysisJob Start(AnalysisPlan plan, RequestOrigin origin, string? cacheKey, Func<Exception, AnalysisAnswer?> problem)
+    public async Task<AnalysisJob> StartAsync(AnalysisPlan plan, RequestOrigin origin, string? cacheKey, Func<Exception, AnalysisAnswer?> problem, CancellationToken ct)
     {
-        var job = new AnalysisJob(Guid.NewGuid().ToString("N"), plan.Analysis);
-        _jobs[job.Id] = job;
-        foreach (var old in _jobs.Values.OrderByDescending(j => j.Created).Skip(KeptJobs))
+        var id = Guid.NewGuid().ToString("N");
+        await using (var batch = dataSource.CreateBatch())
         {
-            _jobs.TryRemove(old.Id, out _);
+            batch.BatchCommands.Add(new NpgsqlBatchCommand($"DELETE FROM analysis_jobs WHERE created < now() - interval '{KeptDays} days'"));
+            var insert = new NpgsqlBatchCommand("INSERT INTO analysis_jobs (id, analysis, status, message, progress) VALUES ($1, $2, 'accepted', 'queued', 0)");
+            insert.Parameters.Add(new NpgsqlParameter { Value = id });
+            insert.Parameters.Add(new NpgsqlParameter { Value = plan.Analysis });
+            batch.BatchCommands.Add(insert);
+            await batch.ExecuteNonQueryAsync(ct);
         }
-        _ = Task.Run(async () =>
+        // The job outlives the request that started it.
+        _ = Task.Run(() => RunJobAsync(id, plan, origin, cacheKey, problem), CancellationToken.None);
+        return (await FindAsync(id, ct))!;
+    }
+
+    private async Task RunJobAsync(string id, AnalysisPlan plan, RequestOrigin origin, string? cacheKey, Func<Exception, AnalysisAnswer?> problem)
+    {
+        using var stop = new CancellationTokenSource();
+        try
         {
-            job.Status = "running";
-            job.Started = DateTimeOffset.UtcNow;
-            job.Progress = 10;
-            job.Message = "computing";
+            await UpdateAsync(id, "status = 'running', started = now(), progress = 10, message = 'computing'", CancellationToken.None);
+            var heartbeat = BeatAsync(id, stop.Token);
+            AnalysisAnswer? answer;
+            string status, message;
             try
             {
-                job.Answer = await RenderAsync(plan, origin, cacheKey, CancellationToken.None);
-                job.Status = job.Answer.Status < 400 ? "successful" : "failed";
-                job.Message = job.Status == "successful" ? "done" : "the analysis was refused";
+                answer = await RenderAsync(plan, origin, cacheKey, CancellationToken.None);
+                (status, message) = answer.Status < 400 ? ("successful", "done") : ("failed", "the analysis was refused");
             }
-            catch (Exception e) when (problem(e) is { } answer)
+            catch (Exception e) when (problem(e) is { } refusal)
             {
-                job.Answer = answer;
-                job.Status = "failed";
-                job.Message = e.Message;
+                (answer, status, message) = (refusal, "failed", e.Message);
             }
             catch (Exception e)
             {
-                LogJobFailed(logger, e, job.Id);
-                job.Status = "failed";
-                job.Message = "The analysis failed unexpectedly.";
+                LogJobFailed(logger, e, id);
+                (answer, status, message) = (null, "failed", "The analysis failed unexpectedly.");
             }
-            job.Progress = 100;
-            job.Finished = DateTimeOffset.UtcNow;
-        });
-        return job;
+            await stop.CancelAsync();
+            await heartbeat;
+            await UpdateAsync(id, """
+                status = $2, message = $3, progress = 100, finished = now(),
+                answer_status = $4, answer_type = $5, answer_headers = $6::jsonb, answer_body = $7
+                """, CancellationToken.None, status, message, answer?.Status, answer?.ContentType,
+                answer?.Headers is { } h ? JsonSerializer.Serialize(h) : null, answer?.Body);
+        }
+        catch (Exception e)
+        {
+            // PostGIS went away while the job ran: its row stays 'running' and reads as failed once its heartbeat is old.
+            LogJobFailed(logger, e, id);
+        }
+    }
+
+    private async Task BeatAsync(string id, CancellationToken stop)
+    {
+        try
+        {
+            while (true)
+            {
+                await Task.Delay(Heartbeat, stop);
+                await UpdateAsync(id, "alive = now()", stop);
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException || ErrorAnswers.IsUnavailable(e))
+        {
+        }
+    }
+
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA2100", Justification = "The assignments are fixed text of this class; values travel as parameters.")]
+    private async Task UpdateAsync(string id, string assignments, CancellationToken ct, params object?[] values)
+    {
+        await using var cmd = dataSource.CreateCommand($"UPDATE analysis_jobs SET alive = now(), {assignments} WHERE id = $1");
+        cmd.Parameters.Add(new NpgsqlParameter { Value = id });
+        foreach (var value in values)
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = value ?? DBNull.Value });
+        }
+        await cmd.ExecuteNonQueryAsync(ct);
     }
 
     [LoggerMessage(LogLevel.Error, "Analysis job {JobId} failed")]

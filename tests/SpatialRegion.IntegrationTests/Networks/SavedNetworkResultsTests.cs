@@ -74,8 +74,69 @@ public sealed class SavedNetworkResultsTests(PostgisFixture db) : IAsyncLifetime
         // The job's answer was cached under the input versions: the synchronous request was answered from it.
         Assert.Equal("hit", direct.Response.Headers.GetValues("X-Cache").Single());
 
+        // Jobs live in PostGIS: another instance of the service on the same database answers for this one's job.
+        using var otherInstance = db.CreateClient();
+        var path = new Uri(location).PathAndQuery;
+        Assert.Equal("successful", (await otherInstance.GetJsonAsync(path))["status"]!.GetValue<string>());
+        Assert.Equal(result["features"]!.ToJsonString(), (await otherInstance.GetJsonAsync(path + "/results"))["features"]!.ToJsonString());
+
         var (missing, _, _) = await client.GetProblemAsync("/api/analysis/jobs/no-such-job");
         Assert.Equal(404, missing);
+    }
+
+    [Fact]
+    public async Task A_job_whose_instance_stopped_reads_as_failed_and_a_refused_job_keeps_its_problem()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using (var cmd = db.DataSource.CreateCommand("""
+            INSERT INTO analysis_jobs (id, analysis, status, message, progress, created, started, alive)
+            VALUES ('test-lost-job', 'catchment', 'running', 'computing', 10, now() - interval '5 minutes', now() - interval '5 minutes', now() - interval '4 minutes'),
+                   ('test-live-job', 'catchment', 'running', 'computing', 10, now(), now(), now())
+            ON CONFLICT (id) DO UPDATE SET alive = excluded.alive, status = excluded.status
+            """))
+        {
+            await cmd.ExecuteNonQueryAsync(ct);
+        }
+        using var client = db.CreateClient();
+        var lost = await client.GetJsonAsync("/api/analysis/jobs/test-lost-job");
+        Assert.Equal("failed", lost["status"]!.GetValue<string>());
+        Assert.Contains("stopped", lost["message"]!.GetValue<string>());
+        Assert.Equal(500, (await client.GetProblemAsync("/api/analysis/jobs/test-lost-job/results")).Status);
+        Assert.Equal("running", (await client.GetJsonAsync("/api/analysis/jobs/test-live-job"))["status"]!.GetValue<string>());
+        Assert.Equal(404, (await client.GetProblemAsync("/api/analysis/jobs/test-live-job/results")).Status);
+
+        // Refused while it ran (no facility left after the filter): the job failed, and its results are the 400.
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/analysis/catchment")
+        {
+            Content = new StringContent("""{"facilities": {"layer": "pharmacies", "filter": {"Namn": "Ingen sådan"}}}""", System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Add("Prefer", "respond-async");
+        using var started = await client.SendAsync(request, ct);
+        Assert.Equal(HttpStatusCode.Accepted, started.StatusCode);
+        var location = started.Headers.Location!.PathAndQuery;
+        var status = await client.GetJsonAsync(location);
+        for (var i = 0; i < 120 && status["status"]!.GetValue<string>() is "accepted" or "running"; i++)
+        {
+            await Task.Delay(250, ct);
+            status = await client.GetJsonAsync(location);
+        }
+        Assert.Equal("failed", status["status"]!.GetValue<string>());
+        var (refused, _, problem) = await client.GetProblemAsync(location + "/results");
+        Assert.Equal(400, refused);
+        Assert.Contains("No facility", problem["detail"]!.GetValue<string>());
+        Assert.Equal("facilities", problem["parameter"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task An_answer_from_the_cache_keeps_its_crs()
+    {
+        using var client = db.CreateClient();
+        var body = """{"facilities": {"layer": "pharmacies", "filter": {"Namn": "Apoteket Kärnan"}}, "minutes": [5], "output_crs": "EPSG:3006"}""";
+        var first = await client.PostOkAsync("/api/analysis/catchment", body);
+        var again = await client.PostOkAsync("/api/analysis/catchment", body);
+        Assert.Equal("hit", again.Response.Headers.GetValues("X-Cache").Single());
+        Assert.Equal("<http://www.opengis.net/def/crs/EPSG/0/3006>", again.Response.Headers.GetValues("Content-Crs").Single());
+        Assert.Equal(first.Response.Headers.GetValues("Content-Crs").Single(), again.Response.Headers.GetValues("Content-Crs").Single());
     }
 
     [Fact]
