@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Import;
+using Npgsql;
 using SpatialRegion.Api.Layers;
 
 namespace SpatialRegion.Api.Analysis;
@@ -79,18 +80,22 @@ public static class AnalysisApi
         .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-    private static async Task<Ok<LayersApi.LayerList>> ListResults(HttpRequest request, LayerCatalog catalog, CancellationToken ct)
+    private static async Task<Ok<LayersApi.LayerList>> ListResults(HttpRequest request, LayerCatalog catalog, NpgsqlDataSource dataSource, CancellationToken ct)
     {
         var layers = await catalog.AllAsync(ct);
+        var now = await SavedResultInputs.CurrentAsync(catalog, dataSource, ct);
         return TypedResults.Ok(new LayersApi.LayerList(
-            layers.Where(l => l.Kind == LayerKinds.Analysis).Select(l => LayersApi.Summarise(request, l)).ToList()));
+            layers.Where(l => l.Kind == LayerKinds.Analysis).Select(l => Describe(request, l, now)).ToList()));
     }
 
     private static async Task<Results<Ok<LayersApi.LayerSummary>, ProblemHttpResult>> GetResult(
-        string layerId, HttpRequest request, LayerCatalog catalog, CancellationToken ct) =>
+        string layerId, HttpRequest request, LayerCatalog catalog, NpgsqlDataSource dataSource, CancellationToken ct) =>
         await catalog.FindAsync(layerId, ct) is { Kind: LayerKinds.Analysis } layer
-            ? TypedResults.Ok(LayersApi.Summarise(request, layer))
+            ? TypedResults.Ok(Describe(request, layer, await SavedResultInputs.CurrentAsync(catalog, dataSource, ct)))
             : NoSuchResult(layerId);
+
+    private static LayersApi.LayerSummary Describe(HttpRequest request, Layer layer, SavedResultInputs.Versions now) =>
+        LayersApi.Summarise(request, layer) with { InputsChanged = SavedResultInputs.Changed(layer, now) };
 
     private static async Task<Results<NoContent, ProblemHttpResult>> DeleteResult(
         string layerId, LayerCatalog catalog, LayerImporter importer, CancellationToken ct)

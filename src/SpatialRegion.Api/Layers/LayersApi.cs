@@ -68,7 +68,12 @@ public static class LayersApi
     public sealed record LayerSummary(
         string Id, string Title, string Description, string Kind, string GeometryType, int FeatureCount, LayerExtent? Extent,
         string Source, string Licence, string? KeyProperty, string? TimeProperty, IReadOnlyList<LayerProperty> Properties,
-        System.Text.Json.Nodes.JsonNode? Provenance, long Version, DateTimeOffset UpdatedAt, IReadOnlyList<Link> Links);
+        System.Text.Json.Nodes.JsonNode? Provenance, long Version, DateTimeOffset UpdatedAt, IReadOnlyList<Link> Links)
+    {
+        /// <summary>For a saved analysis result: the inputs re-imported or deleted since it was computed (empty when none).</summary>
+        [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+        public IReadOnlyList<Analysis.SavedResultInputs.Change>? InputsChanged { get; init; }
+    }
 
     public sealed record LayerExtent(double[]? Wgs84, double[]? Epsg3006);
 

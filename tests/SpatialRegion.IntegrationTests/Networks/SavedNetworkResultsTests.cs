@@ -128,6 +128,36 @@ public sealed class SavedNetworkResultsTests(PostgisFixture db) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_saved_result_lists_the_inputs_re_imported_since_it_was_computed()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var editor = db.CreateClient(ApiRole.Editor);
+        async Task UploadAsync(double x)
+        {
+            using var put = await editor.PutAsync("/api/layers/test-stale-facility", new StringContent(
+                $$$"""{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3006"}},"features":[{"type":"Feature","id":"a","properties":{"name":"A"},"geometry":{"type":"Point","coordinates":[{{{x}}},7005000]}}]}""",
+                System.Text.Encoding.UTF8, "application/geo+json"), ct);
+            Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync(ct));
+        }
+        await UploadAsync(470000);
+        var saved = await editor.PostAsync("/api/analysis/catchment",
+            """{"facilities": {"layer": "test-stale-facility"}, "minutes": [5], "save_as": {"id": "test-stale-catchment", "replace": true}}""");
+        Assert.Equal(HttpStatusCode.Created, saved.Status);
+        using var client = db.CreateClient();
+        Assert.Empty((await client.GetJsonAsync("/api/analysis/results/test-stale-catchment"))["inputsChanged"]!.AsArray());
+
+        await UploadAsync(471000);
+        var result = await client.GetJsonAsync("/api/analysis/results/test-stale-catchment");
+        var change = Assert.Single(result["inputsChanged"]!.AsArray())!;
+        Assert.Equal("facilities", change["input"]!.GetValue<string>());
+        Assert.Equal("test-stale-facility", change["id"]!.GetValue<string>());
+        Assert.True(change["versionNow"]!.GetValue<long>() > change["versionUsed"]!.GetValue<long>());
+        Assert.Equal(result["provenance"]!["inputs"]!["facilities"]!["version"]!.GetValue<long>(), change["versionUsed"]!.GetValue<long>());
+        var listed = (await client.GetJsonAsync("/api/analysis/results"))["layers"]!.AsArray().Single(l => l!["id"]!.GetValue<string>() == "test-stale-catchment")!;
+        Assert.Single(listed["inputsChanged"]!.AsArray());
+    }
+
+    [Fact]
     public async Task An_answer_from_the_cache_keeps_its_crs()
     {
         using var client = db.CreateClient();
