@@ -267,40 +267,6 @@ public sealed class MeasureLayers(LayerWriter writer)
         FROM ({{SummaryFeaturesSql}}) f(kom_kod, properties, geom)
         """;
 
-    /// <summary>The summary per feature of another polygon layer ($2) that meets the county: each municipality's
-    /// figures shared by the part of its area inside the feature (area-weighted interpolation).</summary>
-    public const string SummaryByAreaSql = $$"""
-        WITH s AS ({{SummarySql}}),
-        regions AS (
-          SELECT r.fid, r.properties, r.geom FROM layer_features r
-          WHERE r.layer_id = $2 AND ST_Intersects(r.geom, (SELECT geom FROM layer_features WHERE layer_id = 'counties' AND fid = $1))
-        ),
-        parts AS (
-          SELECT r.fid, s.kom_kod, s.granted_sek_equal_share, s.granted_sek_population_weighted, s.population,
-                 (ST_Area(ST_Intersection(r.geom, s.geom)) / ST_Area(s.geom))::numeric AS part
-          FROM regions r JOIN s ON ST_Intersects(r.geom, s.geom)
-        ),
-        figures AS (
-          SELECT p.fid,
-                 round(sum(p.granted_sek_equal_share * p.part), 2) AS granted_sek_equal_share,
-                 round(sum(p.granted_sek_population_weighted * p.part), 2) AS granted_sek_population_weighted,
-                 round(sum(p.population * p.part)) AS population_in_county_part,
-                 (SELECT count(DISTINCT sh.measure_id) FROM measure_municipality_shares sh JOIN measures m ON m.id = sh.measure_id AND m.deleted_at IS NULL
-                  WHERE sh.kom_kod = ANY (array_agg(p.kom_kod) FILTER (WHERE p.part > 0.01))) AS measures,
-                 string_agg(p.kom_kod, ',' ORDER BY p.kom_kod) FILTER (WHERE p.part > 0.01) AS municipalities
-          FROM parts p GROUP BY p.fid
-        )
-        SELECT jsonb_build_object('type', 'FeatureCollection', 'by', $2::text, 'features', coalesce(jsonb_agg(jsonb_build_object(
-                 'type', 'Feature', 'id', r.fid,
-                 'properties', r.properties || jsonb_build_object('measures', f.measures, 'municipalities', f.municipalities,
-                   'granted_sek_equal_share', f.granted_sek_equal_share, 'granted_sek_population_weighted', f.granted_sek_population_weighted,
-                   'population_in_county_part', f.population_in_county_part,
-                   'sek_per_inhabitant_equal_share', round(f.granted_sek_equal_share / nullif(f.population_in_county_part, 0), 2)),
-                 'geometry', ST_AsGeoJSON(ST_Transform(r.geom, 4326), 7, 0)::jsonb) ORDER BY r.fid), '[]'))::text
-        FROM regions r JOIN figures f ON f.fid = r.fid
-        WHERE f.municipalities IS NOT NULL
-        """;
-
     /// <summary>The summary as features, with SEK per inhabitant (two decimals) and a quantile class (1–5) of the
     /// equal-share figure per inhabitant, as the indicator maps classify.</summary>
     private const string SummaryFeaturesSql = $$"""

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 using SpatialRegion.Api.Analysis;
@@ -84,7 +85,8 @@ public static class MeasuresApi
             : Results.Text($$"""{"id":{{JsonSerializer.Serialize(id)}},"versions":{{versions}}}""", "application/json");
     }
 
-    private static async Task<IResult> Summary(HttpRequest request, LayerCatalog catalog, NpgsqlDataSource dataSource, CancellationToken ct)
+    private static async Task<IResult> Summary(
+        HttpRequest request, LayerCatalog catalog, NpgsqlDataSource dataSource, AnalysisJobs analyses, IOptions<AnalysisOptions> options, CancellationToken ct)
     {
         var by = request.Query["by"].FirstOrDefault() ?? "municipalities";
         if (request.Query.Keys.FirstOrDefault(k => k != "by") is { } unknown)
@@ -99,10 +101,104 @@ public static class MeasuresApi
         {
             return Problems.BadRequest($"Layer '{by}' holds {layer.GeometryType} features; a summary needs areas.", "by");
         }
-        await using var cmd = dataSource.CreateCommand(by == "municipalities" ? MeasureLayers.SummaryByMunicipalitySql : MeasureLayers.SummaryByAreaSql);
+        if (by != "municipalities")
+        {
+            return await SummaryByAreaAsync(request, by, catalog, dataSource, analyses, options.Value, ct);
+        }
+        await using var cmd = dataSource.CreateCommand(MeasureLayers.SummaryByMunicipalitySql);
         cmd.Parameters.Add(new NpgsqlParameter { Value = MeasureLayers.County, NpgsqlDbType = NpgsqlDbType.Text });
         cmd.Parameters.Add(new NpgsqlParameter { Value = by, NpgsqlDbType = NpgsqlDbType.Text });
         return Results.Text((string)(await cmd.ExecuteScalarAsync(ct))!, LayersApi.GeoJson);
+    }
+
+    /// <summary>The figures of the municipalities' summary that add up (SEK by equal share and population-weighted, and
+    /// people), shared onto the areas of another layer.</summary>
+    private static readonly string[] AdditiveSummaryFigures =
+    [
+        "granted_sek_equal_share", "granted_sek_population_weighted", "granted_sek_equal_share_local",
+        "granted_sek_equal_share_multi_county", "granted_sek_equal_share_national", "population",
+    ];
+
+    /// <summary>
+    /// The summary per area of another polygon layer, by the overlay engine's areal interpolation of the
+    /// municipalities' summary (tobler's area_interpolate, extensive, allocate_total, weighted by the people of the
+    /// 1 km grid): each municipality's figures are shared by the part of its people in each area, and wholly, so the
+    /// slivers where the two layers' borders (drawn from different sources) disagree neither lose money nor, being
+    /// uninhabited, receive it, and the areas add up to the county. Each area also says which municipalities it holds
+    /// more than 1 % of (by area), and how many measures touch those.
+    /// </summary>
+    private static async Task<IResult> SummaryByAreaAsync(
+        HttpRequest request, string by, LayerCatalog catalog, NpgsqlDataSource dataSource, AnalysisJobs analyses, AnalysisOptions options, CancellationToken ct)
+    {
+        var municipalities = await catalog.FindAsync(MeasureLayers.ByMunicipality, ct);
+        if (municipalities?.Extent is not { } county)
+        {
+            return Problems.WithStatus(StatusCodes.Status503ServiceUnavailable, "Summary not ready", "The measures' summary per municipality has not been built yet.");
+        }
+        var interpolation = new JsonObject
+        {
+            ["source"] = new JsonObject { ["layer"] = MeasureLayers.ByMunicipality },
+            ["target"] = new JsonObject
+            {
+                ["layer"] = by,
+                ["bbox"] = new JsonArray(county.MinX, county.MinY, county.MaxX, county.MaxY),
+                ["bbox_crs"] = "EPSG:3006",
+            },
+            ["variables"] = new JsonArray([.. AdditiveSummaryFigures.Select(f => (JsonNode?)new JsonObject { ["name"] = f, ["type"] = "extensive", ["property"] = f })]),
+            ["weights"] = "population_grid",
+            ["allocate_total"] = true,
+        };
+        var plan = await InterpolationAnalysis.ReadAsync(JsonSerializer.SerializeToElement(interpolation), catalog, options, ct);
+        var answer = await analyses.RenderAsync(plan, RequestOrigin.Of(request), null, ct);
+        if (answer.Status != StatusCodes.Status200OK)
+        {
+            return answer;
+        }
+        var collection = JsonNode.Parse(answer.Body)!.AsObject();
+        // Areas of the county's bounding box that hold none of it got no figures.
+        var features = collection["features"]!.AsArray().Where(f => f!["properties"]?["population"] is not null).Select(f => f!.DeepClone()).ToList();
+        var held = new Dictionary<string, (string Municipalities, long Measures)>(StringComparer.Ordinal);
+        await using (var cmd = dataSource.CreateCommand("""
+            SELECT r.fid, string_agg(m.fid, ',' ORDER BY m.fid),
+                   (SELECT count(DISTINCT sh.measure_id) FROM measure_municipality_shares sh JOIN measures ms ON ms.id = sh.measure_id AND ms.deleted_at IS NULL
+                    WHERE sh.kom_kod = ANY (array_agg(m.fid)))
+            FROM layer_features r
+            JOIN layer_features m ON m.layer_id = $2 AND ST_Intersects(r.geom, m.geom)
+                                 AND ST_Area(ST_Intersection(r.geom, m.geom)) > 0.01 * ST_Area(m.geom)
+            WHERE r.layer_id = $1 AND r.fid = ANY ($3)
+            GROUP BY r.fid
+            """))
+        {
+            cmd.Parameters.Add(new NpgsqlParameter { Value = by });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = MeasureLayers.ByMunicipality });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = features.Select(f => f!["id"]!.ToString()).ToArray() });
+            await using var reader = await cmd.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                held[reader.GetString(0)] = (reader.GetString(1), reader.GetInt64(2));
+            }
+        }
+        foreach (var feature in features)
+        {
+            var properties = feature!["properties"]!.AsObject();
+            foreach (var figure in AdditiveSummaryFigures)
+            {
+                var value = properties[figure]!.GetValue<double>();
+                properties[figure] = figure == "population" ? Math.Round(value) : Math.Round(value, 2);
+            }
+            var (names, measures) = held.GetValueOrDefault(feature["id"]!.ToString(), ("", 0));
+            properties["municipalities"] = names;
+            properties["measures"] = measures;
+            var people = properties["population"]!.GetValue<double>();
+            properties["sek_per_inhabitant_equal_share"] = people > 0 ? Math.Round(properties["granted_sek_equal_share"]!.GetValue<double>() / people, 2) : null;
+        }
+        // Areas holding only uninhabited slivers of the county (borders drawn from different sources) are left out.
+        collection["features"] = new JsonArray([.. features.Where(f => f!["properties"]!["municipalities"]!.GetValue<string>() != ""
+            || f["properties"]!["population"]!.GetValue<double>() > 0)]);
+        collection["numberMatched"] = collection["features"]!.AsArray().Count;
+        collection["numberReturned"] = collection["features"]!.AsArray().Count;
+        collection["by"] = by;
+        return new AnalysisAnswer(StatusCodes.Status200OK, LayersApi.GeoJson, JsonSerializer.SerializeToUtf8Bytes(collection));
     }
 
     private static async Task<IResult> AsOf(string date, NpgsqlDataSource dataSource, CancellationToken ct)

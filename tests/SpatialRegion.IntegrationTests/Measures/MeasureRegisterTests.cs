@@ -228,7 +228,7 @@ public sealed class MeasureRegisterTests(PostgisFixture db)
     }
 
     [Fact]
-    public async Task The_summary_works_per_county_and_per_fa_region_through_area_shares_of_the_municipalities()
+    public async Task The_summary_works_per_county_fa_and_labour_market_region_through_the_overlay_engines_interpolation()
     {
         using var client = db.CreateClient();
         var municipalities = await Summary();
@@ -245,6 +245,22 @@ public sealed class MeasureRegisterTests(PostgisFixture db)
         Assert.Equal("2303,2305,2309,2313,2321,2326,2380", fa["41"]["properties"]!["municipalities"]!.GetValue<string>());
         var harjedalen = municipalities["2361"]["granted_sek_equal_share"]!.GetValue<decimal>();
         Assert.InRange(fa["40"]["properties"]!["granted_sek_equal_share"]!.GetValue<decimal>(), 0.98m * harjedalen, harjedalen + 0.01m);
+
+        // Through the overlay engine's interpolation with the whole of each municipality allocated: the borders of the
+        // FA and labour-market regions come from other sources than the municipalities', and still no krona and no
+        // inhabitant of the county is lost in the slivers between them, nor given to an uninhabited one.
+        var total = municipalities.Values.Sum(p => p["granted_sek_equal_share"]!.GetValue<double>());
+        var people = municipalities.Values.Sum(p => p["population"]!.GetValue<double>());
+        foreach (var by in (string[])["fa-regions", "labour-market-regions"])
+        {
+            var regions = await client.GetJsonAsync($"/api/measures/summary?by={by}");
+            var features = regions.Features().ToList();
+            Assert.Equal(total, features.Sum(f => f["properties"]!["granted_sek_equal_share"]!.GetValue<double>()), 0.1);
+            Assert.Equal(people, features.Sum(f => f["properties"]!["population"]!.GetValue<double>()), 2.0);
+            Assert.All(features, f => Assert.True(f["properties"]!["population"]!.GetValue<decimal>() > 0 || f["properties"]!["municipalities"]!.GetValue<string>() != ""));
+            Assert.Equal("interpolation", regions["analysis"]!["analysis"]!.GetValue<string>());
+            Assert.Equal("population_grid", regions["analysis"]!["parameters"]!["weights"]!.GetValue<string>());
+        }
 
         Assert.Equal(400, (await client.GetProblemAsync("/api/measures/summary?by=pharmacies")).Status);
         Assert.Equal(404, (await client.GetProblemAsync("/api/measures/summary?by=no-such-layer")).Status);
