@@ -145,7 +145,13 @@ public static class CatchmentAnalysis
                 }
                 if (pieces.Edge.Count > 0)
                 {
-                    rasters.Add((Draw(graph, pieces, width, cutoffs.Length, group0, outlines), group0));
+                    var raster = Draw(graph, pieces, width, cutoffs.Length, group0, outlines);
+                    rasters.Add((raster, group0));
+                    if (raster.Coarsened && rasters.Count(r => r.Raster.Coarsened) == 1)
+                    {
+                        session.Warnings.Add(string.Create(CultureInfo.InvariantCulture,
+                            $"A catchment spans too much land for cells of a fifth of buffer_m; it is drawn on {raster.Cell} m cells, within {raster.Cell * Math.Sqrt(0.5):F0} m of the exact buffer{(raster.Cell * Math.Sqrt(0.5) > width ? $", and its roads are {raster.Cell * Math.Sqrt(0.5):F0} m wide rather than {width} m" : "")}."));
+                    }
                 }
             }
 
@@ -229,9 +235,11 @@ public static class CatchmentAnalysis
             reached[pieces.Group[i]] += (pieces.To[i] - pieces.From[i]) * graph.Length[pieces.Edge[i]];
         }
         var raster = new CatchmentRaster(extent, width);
+        // Cells coarser than the width (a very wide catchment of a narrow buffer) are each reached by the road through them.
+        var radius = Math.Max(width, raster.Cell * Math.Sqrt(0.5));
         for (var i = 0; i < pieces.Edge.Count; i++)
         {
-            var cover = new DiscCover(raster, width, (byte)pieces.Group[i]);
+            var cover = new DiscCover(raster, radius, (byte)pieces.Group[i]);
             graph.Shapes.Walk(pieces.Edge[i], pieces.From[i], pieces.To[i], raster.Cell / 2, ref cover);
         }
         for (var b = 0; b < bands; b++)

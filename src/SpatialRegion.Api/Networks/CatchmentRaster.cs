@@ -40,6 +40,7 @@ public sealed class CatchmentRaster
                 break;
             }
             Cell = CellSizes[Array.IndexOf(CellSizes, Cell) + 1];
+            Coarsened = true;
         }
         _band = new byte[Width * Height];
         Array.Fill(_band, Outside);
@@ -47,6 +48,9 @@ public sealed class CatchmentRaster
 
     /// <summary>Side of a cell in metres.</summary>
     public double Cell { get; }
+
+    /// <summary>Whether the extent made the cells coarser than a fifth of the width.</summary>
+    public bool Coarsened { get; }
     public int Width { get; }
     public int Height { get; }
 
