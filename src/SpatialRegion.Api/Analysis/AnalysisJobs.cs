@@ -64,6 +64,9 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(5);
     private const string LostAfter = "60 seconds";
 
+    /// <summary>The jobs this instance is running: alive whatever their heartbeat says (a heartbeat may be late under load).</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, bool> _running = new(StringComparer.Ordinal);
+
     /// <summary>Per-facility catchments of more facilities than this run as a job even unasked.</summary>
     public const int SynchronousFacilities = 100;
 
@@ -84,8 +87,11 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
             return null;
         }
         DateTimeOffset? At(int i) => reader.IsDBNull(i) ? null : reader.GetFieldValue<DateTimeOffset>(i);
-        return new AnalysisJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
+        var job = new AnalysisJob(reader.GetString(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4),
             reader.GetFieldValue<DateTimeOffset>(5), At(6), At(7), reader.IsDBNull(8) ? null : reader.GetString(8));
+        return _running.ContainsKey(id) && job.Status == "failed" && job.Finished is null
+            ? job with { Status = job.Started is null ? "accepted" : "running", Message = "computing" }
+            : job;
     }
 
     /// <summary>The answer a finished job keeps (a refusal too), or null while it runs or when it failed without one.</summary>
@@ -195,6 +201,7 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
             await batch.ExecuteNonQueryAsync(ct);
         }
         // The job outlives the request that started it.
+        _running[id] = true;
         _ = Task.Run(() => RunJobAsync(id, plan, origin, cacheKey, problem), CancellationToken.None);
         return (await FindAsync(id, ct))!;
     }
@@ -235,20 +242,29 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
             // PostGIS went away while the job ran: its row stays 'running' and reads as failed once its heartbeat is old.
             LogJobFailed(logger, e, id);
         }
+        finally
+        {
+            _running.TryRemove(id, out _);
+        }
     }
 
     private async Task BeatAsync(string id, CancellationToken stop)
     {
-        try
+        while (!stop.IsCancellationRequested)
         {
-            while (true)
+            try
             {
                 await Task.Delay(Heartbeat, stop);
                 await UpdateAsync(id, "alive = now()", stop);
             }
-        }
-        catch (Exception e) when (e is OperationCanceledException || ErrorAnswers.IsUnavailable(e))
-        {
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                // A missed beat is not the job's failure; the next one may get through.
+                LogHeartbeatMissed(logger, e, id);
+            }
         }
     }
 
@@ -263,6 +279,9 @@ public sealed partial class AnalysisJobs(AnalysisRunner runner, ResponseCache ca
         }
         await cmd.ExecuteNonQueryAsync(ct);
     }
+
+    [LoggerMessage(LogLevel.Warning, "Analysis job {JobId} could not say it is alive")]
+    private static partial void LogHeartbeatMissed(ILogger logger, Exception e, string jobId);
 
     [LoggerMessage(LogLevel.Error, "Analysis job {JobId} failed")]
     private static partial void LogJobFailed(ILogger logger, Exception e, string jobId);
