@@ -11,9 +11,10 @@ public static class PublicReadCors
 {
     public const string Section = "SpatialRegion:Cors:AllowedOrigins";
 
-    /// <summary>Headers a cross-origin script may read: revalidation, the CRS of a response, and where a created
-    /// resource is.</summary>
-    private static readonly string[] Exposed = ["ETag", "Content-Crs", "Location", "Retry-After"];
+    /// <summary>Headers a cross-origin script may read: revalidation, the CRS of a response, where a created
+    /// resource is, and the road network and speeds a travel-time answer used.</summary>
+    private static readonly string[] Exposed =
+        ["ETag", "Content-Crs", "Location", "Retry-After", Measures.MeasureTravelTime.NetworkHeader, Measures.MeasureTravelTime.SpeedTableHeader];
 
     public static IServiceCollection AddPublicReadCors(this IServiceCollection services, IConfiguration configuration)
     {

@@ -9,6 +9,7 @@ using SpatialRegion.Api.Analysis;
 using SpatialRegion.Api.Auth;
 using SpatialRegion.Api.Http;
 using SpatialRegion.Api.Layers;
+using SpatialRegion.Api.Networks;
 
 namespace SpatialRegion.Api.Measures;
 
@@ -28,7 +29,7 @@ public static class MeasuresApi
     private static readonly string[] ListParameters =
     [
         "status", "programme", "fund", "theme", "municipality", "active", "min_amount", "max_amount", "bbox", "bbox-crs",
-        "near", "within_metres", "within_minutes", "q", "f", "limit", "offset",
+        "near", "within_metres", "within_minutes", "network", "q", "f", "limit", "offset",
     ];
 
     public static RouteGroupBuilder MapMeasuresApi(this IEndpointRouteBuilder routes)
@@ -37,7 +38,11 @@ public static class MeasuresApi
         api.MapGet("/", List).WithSummary("Measures of the register, filtered; f=json (default), csv or geojson.")
             .WithDescription("Filters: status, programme, fund, theme (comma-separated alternatives), municipality (KOM_KOD), active (a date "
                 + "inside the measure's period), min_amount/max_amount (granted SEK), bbox (lon/lat, or bbox-crs=EPSG:3006), near=lon,lat with "
-                + "within_metres, q (words in title or description). within_minutes is not available yet.");
+                + "within_metres (straight line) or within_minutes (by road, above 0 and at most 180: the measures that touch the catchment "
+                + "POST /api/analysis/catchment draws for the place and minutes, i.e. within its 500 m buffer of a road piece reached, with "
+                + "the same 30 km/h access leg; the place must lie within 1000 m of a road; network= chooses the network, default roads; "
+                + "the answer names the network version and speed table in the Road-Network and Speed-Table headers and, in JSON and GeoJSON, "
+                + "in travel_time), q (words in title or description).");
         api.MapGet("/summary", Summary).WithSummary("The summary per municipality (by=municipalities, the default) or per feature of another polygon layer (by=counties, fa-regions, labour-market-regions …), as GeoJSON.")
             .WithDescription("For another layer, each municipality's equal-share and population-weighted SEK and its population are shared by the part of its area inside each feature "
                 + "(area-weighted, as the interpolation analysis does); measures counts the measures that reach the municipalities a feature overlaps by more than 1 % of their area.");
@@ -220,7 +225,8 @@ public static class MeasuresApi
         return Results.Text((string)(await cmd.ExecuteScalarAsync(ct))!, LayersApi.GeoJson);
     }
 
-    private static async Task<IResult> List(HttpRequest request, NpgsqlDataSource dataSource, CancellationToken ct)
+    private static async Task<IResult> List(
+        HttpRequest request, NpgsqlDataSource dataSource, NetworkGraphs graphs, LayerValidity validity, IOptions<AnalysisOptions> options, CancellationToken ct)
     {
         var unknown = request.Query.Keys.FirstOrDefault(k => !ListParameters.Contains(k));
         if (unknown is not null)
@@ -232,23 +238,60 @@ public static class MeasuresApi
         {
             throw new InvalidQueryException("f", "f must be json, csv or geojson.");
         }
-        var cmd = ListCommand(request.Query, format, dataSource);
-        await using (cmd)
+        var near = ReadNear(request.Query);
+        var travelTime = MeasureTravelTime.Read(request.Query, near);
+        var travelTimeAnswer = new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb };
+        await using var cmd = ListCommand(request.Query, format, near, travelTime, travelTimeAnswer);
+        if (travelTime is null)
         {
-            if (format == "csv")
-            {
-                return Results.Text(await CsvAsync(cmd, ct), "text/csv; charset=utf-8");
-            }
-            var body = (string)(await cmd.ExecuteScalarAsync(ct))!;
-            return Results.Text(body, format == "geojson" ? LayersApi.GeoJson : "application/json");
+            await using var connection = await dataSource.OpenConnectionAsync(ct);
+            cmd.Connection = connection;
+            return await ListAnswerAsync(cmd, format, ct);
         }
+        // The network's version, its edges and the measures are read in one snapshot.
+        await using var session = await AnalysisSession.OpenAsync(dataSource, options.Value.StatementTimeoutSeconds, validity, ct);
+        var used = await travelTime.StageReachAsync(session, graphs, ct);
+        travelTimeAnswer.Value = used.ToJsonString();
+        request.HttpContext.Response.Headers[MeasureTravelTime.NetworkHeader] = string.Create(CultureInfo.InvariantCulture,
+            $"{used["network"]}; version={used["network_version"]}");
+        request.HttpContext.Response.Headers[MeasureTravelTime.SpeedTableHeader] = used["speed_table"]!.GetValue<string>();
+        cmd.Connection = session.Connection;
+        cmd.Transaction = session.Transaction;
+        return await ListAnswerAsync(cmd, format, ct);
     }
 
-    /// <summary>The filtered register as one JSON document (json, geojson) or as rows of flat properties (csv).</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA2100", Justification = "Built from constant fragments; every value from the request is a parameter.")]
-    private static NpgsqlCommand ListCommand(IQueryCollection q, string format, NpgsqlDataSource dataSource)
+    private static async Task<IResult> ListAnswerAsync(NpgsqlCommand cmd, string format, CancellationToken ct)
     {
-        var cmd = dataSource.CreateCommand();
+        if (format == "csv")
+        {
+            return Results.Text(await CsvAsync(cmd, ct), "text/csv; charset=utf-8");
+        }
+        var body = (string)(await cmd.ExecuteScalarAsync(ct))!;
+        return Results.Text(body, format == "geojson" ? LayersApi.GeoJson : "application/json");
+    }
+
+    /// <summary>near=lon,lat in WGS 84, or null when absent.</summary>
+    private static (double Lon, double Lat)? ReadNear(IQueryCollection q)
+    {
+        if (q["near"].FirstOrDefault() is not { } near)
+        {
+            return null;
+        }
+        var p = near.Split(',');
+        return p.Length == 2 && double.TryParse(p[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var lon)
+            && double.TryParse(p[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var lat) && Math.Abs(lon) <= 180 && Math.Abs(lat) <= 90
+            ? (lon, lat)
+            : throw new InvalidQueryException("near", $"near must be lon,lat in WGS 84; got '{near}'.");
+    }
+
+    /// <summary>The filtered register as one JSON document (json, geojson) or as rows of flat properties (csv). With
+    /// within_minutes, the document carries <paramref name="travelTimeAnswer"/> (the network and speeds used) as travel_time,
+    /// and the command runs where the reached roads are staged.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA2100", Justification = "Built from constant fragments; every value from the request is a parameter.")]
+    private static NpgsqlCommand ListCommand(
+        IQueryCollection q, string format, (double Lon, double Lat)? near, MeasureTravelTime? travelTime, NpgsqlParameter travelTimeAnswer)
+    {
+        var cmd = new NpgsqlCommand();
         var where = new List<string> { "m.deleted_at IS NULL" };
         string Add(object value, NpgsqlDbType type)
         {
@@ -307,22 +350,16 @@ public static class MeasuresApi
             where.Add(string.Create(CultureInfo.InvariantCulture,
                 $"ST_Intersects(m.display_geom, ST_Transform(ST_MakeEnvelope({Add(box.MinX, NpgsqlDbType.Double)}, {Add(box.MinY, NpgsqlDbType.Double)}, {Add(box.MaxX, NpgsqlDbType.Double)}, {Add(box.MaxY, NpgsqlDbType.Double)}, {srid}), 3006))"));
         }
-        if (q["within_minutes"].Count > 0)
+        if (travelTime is not null)
         {
-            throw new InvalidQueryException("within_minutes", "Filtering measures by travel time is not available yet; use near with within_metres.");
+            where.Add(MeasureTravelTime.Condition(Add));
         }
-        if (q["near"].FirstOrDefault() is { } near)
+        else if (near is var (lon, lat))
         {
-            var p = near.Split(',');
-            if (p.Length != 2 || !double.TryParse(p[0], NumberStyles.Float, CultureInfo.InvariantCulture, out var lon)
-                || !double.TryParse(p[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var lat) || Math.Abs(lon) > 180 || Math.Abs(lat) > 90)
-            {
-                throw new InvalidQueryException("near", $"near must be lon,lat in WGS 84; got '{near}'.");
-            }
             if (!double.TryParse(q["within_metres"].FirstOrDefault(), NumberStyles.Float, CultureInfo.InvariantCulture, out var metres)
-                || metres < 0 || metres > 1_000_000)
+                || !(metres >= 0 && metres <= 1_000_000))
             {
-                throw new InvalidQueryException("within_metres", "near needs within_metres, a distance from 0 to 1000000 metres.");
+                throw new InvalidQueryException("within_metres", "near needs within_metres, a distance from 0 to 1000000 metres, or within_minutes.");
             }
             where.Add($"ST_DWithin(m.display_geom, ST_Transform(ST_SetSRID(ST_MakePoint({Add(lon, NpgsqlDbType.Double)}, {Add(lat, NpgsqlDbType.Double)}), 4326), 3006), {Add(metres, NpgsqlDbType.Double)})");
         }
@@ -341,20 +378,30 @@ public static class MeasuresApi
         var limit = QueryValues.ParseLimit(q["limit"].FirstOrDefault(), 1000, 10000, clampToMax: false);
         var offset = QueryValues.ParseOffset(q["offset"].FirstOrDefault());
         var filter = string.Join(" AND ", where);
-        var page = $"SELECT m.* FROM measures m WHERE {filter} ORDER BY m.id LIMIT {Add(limit, NpgsqlDbType.Integer)} OFFSET {Add(offset, NpgsqlDbType.Integer)}";
-        var matched = $"(SELECT count(*) FROM measures m WHERE {filter})";
+        // The filter runs once for the page and the count (a travel-time filter is not cheap).
+        var hits = $"WITH hits AS MATERIALIZED (SELECT m.* FROM measures m WHERE {filter})";
+        var page = $"SELECT * FROM hits ORDER BY id LIMIT {Add(limit, NpgsqlDbType.Integer)} OFFSET {Add(offset, NpgsqlDbType.Integer)}";
+        const string matched = "(SELECT count(*) FROM hits)";
+        var travelTimeMember = "";
+        if (travelTime is not null)
+        {
+            cmd.Parameters.Add(travelTimeAnswer);
+            travelTimeMember = $" || jsonb_build_object('travel_time', ${cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture)})";
+        }
         cmd.CommandText = format switch
         {
-            "csv" => $"SELECT measure_properties(p) FROM ({page}) p ORDER BY p.id",
+            "csv" => $"{hits} SELECT measure_properties(p) FROM ({page}) p ORDER BY p.id",
             "geojson" => $"""
-                SELECT jsonb_build_object('type', 'FeatureCollection', 'numberMatched', {matched}, 'numberReturned', count(p.id),
+                {hits}
+                SELECT (jsonb_build_object('type', 'FeatureCollection', 'numberMatched', {matched}, 'numberReturned', count(p.id),
                          'features', coalesce(jsonb_agg(jsonb_build_object('type', 'Feature', 'id', p.id, 'properties', measure_properties(p),
-                           'geometry', ST_AsGeoJSON(ST_Transform(p.display_geom, 4326), 7, 0)::jsonb) ORDER BY p.id), '[]'))::text
+                           'geometry', ST_AsGeoJSON(ST_Transform(p.display_geom, 4326), 7, 0)::jsonb) ORDER BY p.id), '[]')){travelTimeMember})::text
                 FROM ({page}) p
                 """,
             _ => $"""
-                SELECT jsonb_build_object('numberMatched', {matched}, 'numberReturned', count(p.id),
-                         'measures', coalesce(jsonb_agg(measure_document(p.id) ORDER BY p.id), '[]'))::text
+                {hits}
+                SELECT (jsonb_build_object('numberMatched', {matched}, 'numberReturned', count(p.id),
+                         'measures', coalesce(jsonb_agg(measure_document(p.id) ORDER BY p.id), '[]')){travelTimeMember})::text
                 FROM ({page}) p
                 """,
         };

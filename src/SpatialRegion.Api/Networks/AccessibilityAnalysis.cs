@@ -54,9 +54,9 @@ public static class AccessibilityAnalysis
         var facilityName = NetworkInputs.NameProperty(facilities, request, "facility_name");
         var cutoffs = NetworkInputs.ReadCutoffs(request, "minutes", [5, 10, 20, 30], 180, MaxCutoffs);
         var networkId = request.String("network") ?? NetworkInputs.DefaultNetwork;
-        var accessKmh = NetworkInputs.ReadPositive(request, "access_speed_kmh", 30, 200);
+        var accessKmh = NetworkInputs.ReadPositive(request, "access_speed_kmh", NetworkInputs.DefaultAccessKmh, 200);
         var maxAccess = NetworkInputs.ReadPositive(request, "max_access_m", 2000, 100_000);
-        var maxSnap = NetworkInputs.ReadPositive(request, "max_snap_m", 1000, 100_000);
+        var maxSnap = NetworkInputs.ReadPositive(request, "max_snap_m", NetworkInputs.DefaultMaxSnapMetres, 100_000);
         var output = request.String("output") ?? "origins";
         if (!Outputs.Contains(output))
         {

@@ -50,9 +50,9 @@ public static class CatchmentAnalysis
         var dissolve = request.Boolean("dissolve") ?? false;
         var population = request.Boolean("population") ?? false;
         var networkId = request.String("network") ?? NetworkInputs.DefaultNetwork;
-        var width = NetworkInputs.ReadPositive(request, "buffer_m", 500, 5000);
-        var accessKmh = NetworkInputs.ReadPositive(request, "access_speed_kmh", 30, 200);
-        var maxSnap = NetworkInputs.ReadPositive(request, "max_snap_m", 1000, 100_000);
+        var width = NetworkInputs.ReadPositive(request, "buffer_m", ReachedPieces.DefaultBufferMetres, 5000);
+        var accessKmh = NetworkInputs.ReadPositive(request, "access_speed_kmh", NetworkInputs.DefaultAccessKmh, 200);
+        var maxSnap = NetworkInputs.ReadPositive(request, "max_snap_m", NetworkInputs.DefaultMaxSnapMetres, 100_000);
         var nameProperty = NetworkInputs.NameProperty(facilities, request, "facility_name");
         var csv = NetworkInputs.ReadCsv(request);
         var outputSrid = AnalysisRequests.ReadOutputSrid(request);
@@ -136,13 +136,7 @@ public static class CatchmentAnalysis
                     continue;
                 }
                 double Offset(SnappedPoint p) => metric == Metric.Seconds ? p.Snap!.Value.Distance / legSpeed : p.Snap!.Value.Distance;
-                var limit = cutoffs[^1] * scale;
-                var tree = graph.Search(snapped.SelectMany(p => graph.StartsAt(p.Snap!.Value, false, metric, Offset(p), 0, p.Index)), false, metric, limit);
-                var pieces = new Pieces();
-                for (var b = 0; b < cutoffs.Length; b++)
-                {
-                    Reach(graph, tree, snapped, Offset, metric, cutoffs[b] * scale, b, pieces);
-                }
+                var pieces = ReachedPieces.Within(graph, snapped, Offset, metric, [.. cutoffs.Select(c => c * scale)]);
                 if (pieces.Edge.Count > 0)
                 {
                     var raster = Draw(graph, pieces, width, cutoffs.Length, group0, outlines);
@@ -225,7 +219,7 @@ public static class CatchmentAnalysis
 
     /// <summary>Draws the bands of one set of facilities on a raster and traces their outlines, adding one per band
     /// that reached a road (its group is <paramref name="group0"/> plus the band).</summary>
-    private static CatchmentRaster Draw(NetworkGraph graph, Pieces pieces, double width, int bands, int group0, List<BandOutline> outlines)
+    private static CatchmentRaster Draw(NetworkGraph graph, ReachedPieces pieces, double width, int bands, int group0, List<BandOutline> outlines)
     {
         var extent = new Envelope();
         var reached = new double[bands];
@@ -311,84 +305,4 @@ public static class CatchmentAnalysis
         }
         return people;
     }
-
-    /// <summary>Pieces of edges reached: edge, from and to fractions, and the band (group) they belong to.</summary>
-    private sealed class Pieces
-    {
-        public List<int> Edge { get; } = [];
-        public List<double> From { get; } = [];
-        public List<double> To { get; } = [];
-        public List<int> Group { get; } = [];
-
-        public void Add(int edge, double from, double to, int group)
-        {
-            if (to > from)
-            {
-                Edge.Add(edge);
-                From.Add(Math.Clamp(from, 0, 1));
-                To.Add(Math.Clamp(to, 0, 1));
-                Group.Add(group);
-            }
-        }
-    }
-
-    /// <summary>
-    /// The parts of each edge reached within <paramref name="limit"/>: from each end that was reached, as far along as
-    /// the remaining cost allows in the direction the road may be driven; from a facility's own point, both ways.
-    /// </summary>
-    private static void Reach(NetworkGraph graph, NetworkGraph.Tree tree, List<SnappedPoint> starts, Func<SnappedPoint, double> offset,
-        Metric metric, double limit, int group, Pieces pieces)
-    {
-        var own = starts.ToLookup(p => p.Snap!.Value.Edge);
-        for (var e = 0; e < graph.EdgeCount; e++)
-        {
-            var fromSource = Share(limit - tree.Cost[graph.Source[e]], graph.Cost(e, true, metric));
-            var fromTarget = Share(limit - tree.Cost[graph.Target[e]], graph.Cost(e, false, metric));
-            var intervals = new List<(double From, double To)>();
-            if (fromSource > 0)
-            {
-                intervals.Add((0, fromSource));
-            }
-            if (fromTarget > 0)
-            {
-                intervals.Add((1 - fromTarget, 1));
-            }
-            foreach (var p in own[e])
-            {
-                var left = limit - offset(p);
-                if (left < 0)
-                {
-                    continue;
-                }
-                var f = p.Snap!.Value.Fraction;
-                // At an end there is nothing to cover that way (and 0 · ∞ against a one-way edge would be NaN).
-                var along = f >= 1 ? 0 : Share(left, graph.Cost(e, true, metric) * (1 - f)) * (1 - f);
-                var against = f <= 0 ? 0 : Share(left, graph.Cost(e, false, metric) * f) * f;
-                intervals.Add((f - against, f + along));
-            }
-            if (intervals.Count == 0)
-            {
-                continue;
-            }
-            intervals.Sort();
-            var (from, to) = intervals[0];
-            foreach (var (a, b) in intervals.Skip(1))
-            {
-                if (a <= to)
-                {
-                    to = Math.Max(to, b);
-                }
-                else
-                {
-                    pieces.Add(e, from, to, group);
-                    (from, to) = (a, b);
-                }
-            }
-            pieces.Add(e, from, to, group);
-        }
-    }
-
-    /// <summary>How much of an edge (0–1) the cost left covers; all of it when the edge costs nothing.</summary>
-    private static double Share(double left, double cost) =>
-        left < 0 || double.IsNaN(left) || double.IsPositiveInfinity(cost) ? 0 : cost <= 0 ? 1 : Math.Min(1, left / cost);
 }

@@ -15,6 +15,12 @@ public static class NetworkInputs
 {
     public const string DefaultNetwork = "roads";
 
+    /// <summary>Speed of the straight access leg between a point and the road it snaps to, unless asked otherwise.</summary>
+    public const double DefaultAccessKmh = 30;
+
+    /// <summary>How far from a road a point may lie before it is named as far from the network.</summary>
+    public const double DefaultMaxSnapMetres = 1000;
+
     public static double ReadPositive(RequestJson request, string name, double fallback, double max)
     {
         var value = request.Number(name) ?? fallback;

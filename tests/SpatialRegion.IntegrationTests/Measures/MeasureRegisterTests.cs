@@ -197,7 +197,7 @@ public sealed class MeasureRegisterTests(PostgisFixture db)
         Assert.Equal("FeatureCollection", geojson["type"]!.GetValue<string>());
         Assert.Equal(["ex-tr-1", "ex-tr-2"], geojson.Features().Select(f => f.Id()).Order());
 
-        foreach (var (query, parameter) in new[] { ("within_minutes=20&near=14.6,63.2", "within_minutes"), ("active=2016-13-01", "active"),
+        foreach (var (query, parameter) in new[] { ("within_metres=100", "within_metres"), ("active=2016-13-01", "active"),
             ("min_amount=-5", "min_amount"), ("near=14.6", "near"), ("colour=red", "colour"), ("municipality=23x", "municipality"), ("f=xml", "f") })
         {
             var (status, _, problem) = await client.GetProblemAsync("/api/measures?" + query);
