@@ -1,13 +1,5 @@
 import { test, expect } from '@playwright/test';
-
-// Jämtlands län, lon/lat; Östersund town.
-const jamtland = { west: 12.2, south: 61.6, east: 16.8, north: 64.9 };
-const ostersund = [14.64, 63.18];
-
-async function openMap(page, hash = '') {
-  await page.goto(`/map${hash}`);
-  await expect(page.locator('body[data-map-ready]')).toBeAttached({ timeout: 30_000 });
-}
+import { jamtland, ostersund, openMap, clickMap } from './map-page.mjs';
 
 async function latestMap(request, period) {
   const response = await request.get(`/api/indicators/population/map?level=municipality${period ? `&period=${period}` : ''}`);
@@ -96,9 +88,7 @@ test('clicking Östersund shows its population from the API', async ({ page, req
   await openMap(page);
   const api = await latestMap(request);
   const expected = api.features.find((f) => f.properties.area_code === '2380').properties.value;
-  const point = await page.evaluate((lonLat) => window.spatialRegionMap.project(lonLat), ostersund);
-  const box = await page.locator('#map canvas').boundingBox();
-  await page.mouse.click(box.x + point.x, box.y + point.y);
+  await clickMap(page, ostersund);
   const section = page.locator('.maplibregl-popup .popup section[data-layer="indicator-population"]');
   await expect(section).toBeVisible();
   await expect(section.locator('tr[data-name="area_name"] td')).toHaveText('Östersund');

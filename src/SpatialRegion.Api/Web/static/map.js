@@ -10,7 +10,6 @@ const origin = window.location.origin;
 const jamtland = [[11.8, 61.5], [17.3, 65.2]];
 const palette = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704', '#4a1500', '#2d0c00', '#1a0700', '#100400', '#080200', '#040100', '#000000'];
 const overlayColours = ['#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4', '#b2182b', '#4d4d4d'];
-const bandColours = { 10: '#1a9850', 20: '#fee08b', 30: '#d73027' };
 
 const text = {
   sv: {
@@ -21,6 +20,8 @@ const text = {
     accessibility: 'Tillgänglighet', facility: 'Minuter till närmaste', show: 'Visa', table: 'Tabell', map: 'Karta',
     language: 'English', area: 'Område', value: 'Värde', class: 'Klass', minutes: 'Minuter', population: 'Befolkning',
     noValue: 'inget värde', loading: 'Laddar …', failed: 'Kunde inte hämta', features: 'objekt', source: 'Källa',
+    fromZoom: 'från zoom', squares: 'rutor', unreachable: 'Ingen nåbar', measuresMatching: 'insatser', municipality: 'Kommun',
+    grantedSek: 'Beviljat (kr)',
   },
   en: {
     home: 'Home', title: 'Map of Region Jämtland Härjedalen', controls: 'Map contents', indicator: 'Indicator',
@@ -30,6 +31,8 @@ const text = {
     accessibility: 'Accessibility', facility: 'Minutes to the nearest', show: 'Show', table: 'Table', map: 'Map',
     language: 'Svenska', area: 'Area', value: 'Value', class: 'Class', minutes: 'Minutes', population: 'Population',
     noValue: 'no value', loading: 'Loading …', failed: 'Could not fetch', features: 'features', source: 'Source',
+    fromZoom: 'from zoom', squares: 'squares', unreachable: 'None reachable', measuresMatching: 'measures', municipality: 'Municipality',
+    grantedSek: 'Granted (SEK)',
   },
 };
 
@@ -108,7 +111,10 @@ function addLayerStyle(layer, colour, visible) {
   if (map.getSource(id)) return;
   map.addSource(id, { type: 'vector', tiles: [tileUrl(layer.id)], minzoom: 0, maxzoom: 14, attribution: layer.source });
   const visibility = visible ? 'visible' : 'none';
-  const common = { source: id, 'source-layer': layer.id, layout: { visibility }, metadata: { layerId: layer.id } };
+  // A layer too dense to draw for the whole county (every road in one tile) is drawn from its minimum zoom on:
+  // below it MapLibre asks for none of its tiles.
+  const minzoom = catalogue.minZoom?.[layer.id] ?? 0;
+  const common = { source: id, 'source-layer': layer.id, minzoom, layout: { visibility }, metadata: { layerId: layer.id } };
   if (layer.geometryType.endsWith('Polygon')) {
     const fill = layer.id === 'municipalities' || layer.id === 'counties' ? '#ffffff' : colour;
     const before = map.getStyle().layers.find((l) => l.metadata?.layerId && l.type !== 'fill')?.id;
@@ -147,10 +153,27 @@ function renderLayerList() {
       box.addEventListener('change', () => setLayerVisible(layer.id, box.checked));
       const colour = map.getPaintProperty(styleIds(layer.id)[0], styleIds(layer.id)[0].endsWith('circle') ? 'circle-color' : styleIds(layer.id)[0].endsWith('fill') ? 'fill-color' : 'line-color');
       fieldset.append(el('label', { for: box.id }, box, el('span', { class: 'swatch', style: `background:${colour}` }),
-        el('span', { text: `${layerTitle(layer)} (${layer.featureCount})` })));
+        el('span', { text: `${layerTitle(layer)} (${layer.featureCount})` }),
+        catalogue.minZoom?.[layer.id] ? el('span', { class: 'min-zoom', text: ` ${t('fromZoom')} ${catalogue.minZoom[layer.id]}` }) : null));
     }
     section.append(fieldset);
   }
+}
+
+const indicatorMapUrl = (id, period) =>
+  `/api/indicators/${encodeURIComponent(id)}/map?level=municipality${period ? `&period=${encodeURIComponent(period)}` : ''}`;
+
+// The periods of an indicator and its map of the period asked for (the latest when none is), in parallel. The
+// first view's are asked for as the page starts, beside the catalogues, and taken from here once.
+let indicatorPrefetch = null;
+function indicatorAnswers(id, period) {
+  const prefetched = indicatorPrefetch;
+  indicatorPrefetch = null;
+  if (prefetched?.id === id && prefetched.period === period) return prefetched.answers;
+  return Promise.all([
+    getJson(`/api/indicators/${encodeURIComponent(id)}/values?level=municipality`),
+    getJson(indicatorMapUrl(id, period)).catch(() => null),
+  ]);
 }
 
 // Indicators: the tiles of the indicator's layer for one period, coloured by the classes the API's map endpoint
@@ -167,14 +190,10 @@ async function showIndicator() {
     writeState();
     return;
   }
-  const mapUrl = (period) => `/api/indicators/${encodeURIComponent(indicator.id)}/map?level=municipality${period ? `&period=${encodeURIComponent(period)}` : ''}`;
+  const mapUrl = (period) => indicatorMapUrl(indicator.id, period);
   let answer = null;
   if (choropleth?.indicator !== indicator) {
-    // The periods and the map of the period asked for (the latest when none is) in parallel.
-    const [values, first] = await Promise.all([
-      getJson(`/api/indicators/${encodeURIComponent(indicator.id)}/values?level=municipality`),
-      getJson(mapUrl(state.period)).catch(() => null),
-    ]);
+    const [values, first] = await indicatorAnswers(indicator.id, state.period);
     const periods = [...new Set(values.values.map((v) => v.period))].sort();
     choropleth = { indicator, periods, answer: null };
     $('period').max = String(Math.max(periods.length - 1, 0));
@@ -219,9 +238,10 @@ function setChoropleth(indicator, query, fillColour) {
   map.addLayer({ ...common, id: 'indicator-line', type: 'line', paint: { 'line-color': '#333333', 'line-width': 0.8 } }, before);
 }
 
-function classColours(count) {
-  if (count <= 1) return [palette[3]];
-  return Array.from({ length: count }, (_, i) => palette[Math.round((i * 4) / (count - 1))]);
+// count colours spread over the first five of a ramp (the indicator palette unless another is given).
+function classColours(count, ramp = palette) {
+  if (count <= 1) return [ramp[3]];
+  return Array.from({ length: count }, (_, i) => ramp[Math.round((i * 4) / (count - 1))]);
 }
 
 function formatNumber(n, decimals) {
@@ -264,7 +284,7 @@ function renderTable() {
   }
 }
 
-// A popup of the attributes of the topmost feature of each layer under the click.
+// A popup of the attributes of the topmost feature of each layer under the click, analysis results included.
 function popupContent(features) {
   const seen = new Set();
   const sections = [];
@@ -276,7 +296,7 @@ function popupContent(features) {
     const rows = Object.entries(feature.properties).map(([name, value]) =>
       el('tr', { 'data-name': name }, el('th', { scope: 'row', text: name }),
         el('td', { text: typeof value === 'number' ? formatNumber(value, 6) : String(value) })));
-    sections.push(el('section', { 'data-layer': layerId }, el('h4', { text: layer ? layerTitle(layer) : layerId }),
+    sections.push(el('section', { 'data-layer': layerId }, el('h4', { text: layer ? layerTitle(layer) : t(layerId) }),
       el('table', {}, el('tbody', {}, ...rows))));
   }
   return el('div', { class: 'popup' }, ...sections);
@@ -314,13 +334,31 @@ async function detectAnalyses() {
   }
 }
 
-function showGeoJson(id, data, paint) {
-  if (map.getSource(id)) map.getSource(id).setData(data);
-  else {
+const postJson = (url, body) => getJson(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+
+// Analysis results: drawn over every other layer, and clickable like the service's layers.
+function showGeoJson(id, data, paint, layout = {}) {
+  if (map.getSource(id)) {
+    map.getSource(id).setData(data);
+    for (const [name, value] of Object.entries(paint)) map.setPaintProperty(id, name, value);
+  } else {
     map.addSource(id, { type: 'geojson', data });
-    map.addLayer({ id, type: 'fill', source: id, paint }, 'indicator-line');
+    map.addLayer({ id, type: 'fill', source: id, paint, layout, metadata: { layerId: id } });
   }
 }
+
+// One colour per class of minutes, green (near) to red (far).
+const minuteRamp = ['#1a9850', '#91cf60', '#fee08b', '#fc8d59', '#d73027'];
+const minuteColours = (count) => classColours(count, minuteRamp);
+
+// A legend row: a swatch, a label and a number of people, the number also as data for whoever reads the page.
+const peopleRow = (colour, label, people, data) => el('tr', data,
+  el('td', {}, colour ? el('span', { class: 'swatch', style: `background:${colour}` }) : null),
+  el('td', { text: label }), el('td', { class: 'number', 'data-population': people, text: formatNumber(people, 0) }));
+
+const minutesLabel = (m) => `${formatNumber(m, 1)} min`;
+
+const catchmentMinutes = [10, 20, 30];
 
 async function runCatchment(lngLat) {
   picking = false;
@@ -328,79 +366,108 @@ async function runCatchment(lngLat) {
   map.getCanvas().style.cursor = '';
   $('catchment-result').textContent = t('loading');
   try {
-    const bands = await getJson('/api/analysis/catchment', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({
-        facilities: { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [lngLat.lng, lngLat.lat] } }] },
-        cutoffs: [10, 20, 30],
-        population: true,
-      }),
+    const point = { type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: [lngLat.lng, lngLat.lat] } };
+    const bands = await postJson('/api/analysis/catchment', {
+      facilities: { geojson: { type: 'FeatureCollection', features: [point] } }, minutes: catchmentMinutes, population: true,
     });
-    const minutes = ['coalesce', ['get', 'minutes'], ['get', 'cutoff']];
-    showGeoJson('catchment', bands, {
-      'fill-color': ['match', minutes, 10, bandColours[10], 20, bandColours[20], bandColours[30]], 'fill-opacity': 0.45,
-    });
-    $('catchment-result').replaceChildren(el('table', {}, el('tbody', {}, ...bands.features.map((f) =>
-      el('tr', {}, el('td', { text: `${f.properties.minutes ?? f.properties.cutoff} ${t('minutes').toLowerCase()}` }),
-        el('td', { class: 'number', text: formatNumber(f.properties.population, 0) }))))));
+    const colours = minuteColours(catchmentMinutes.length);
+    const colour = ['match', ['get', 'cutoff'], ...catchmentMinutes.slice(0, -1).flatMap((m, i) => [m, colours[i]]), colours[colours.length - 1]];
+    // The bands are cumulative: the shortest is drawn on top of the longer ones.
+    showGeoJson('catchment', bands, { 'fill-color': colour, 'fill-opacity': 0.45 }, { 'fill-sort-key': ['-', 0, ['get', 'cutoff']] });
+    $('catchment-result').replaceChildren(el('table', { id: 'catchment-bands' },
+      el('thead', {}, el('tr', {}, el('th', {}), el('th', { scope: 'col', text: t('minutes') }), el('th', { scope: 'col', text: t('population') }))),
+      el('tbody', {}, ...bands.features.map((f) => peopleRow(colours[catchmentMinutes.indexOf(f.properties.cutoff)],
+        `≤ ${minutesLabel(f.properties.cutoff)}`, f.properties.population, { 'data-minutes': f.properties.cutoff })))));
   } catch (e) {
     $('catchment-result').textContent = e.message;
   }
 }
 
+// The 1 km squares coloured by minutes to the nearest facility, in the classes the analysis counts people by: a
+// square belongs to the first cut-off its minutes do not exceed. The legend gives the people within each.
 async function runAccessibility() {
   $('accessibility-result').textContent = t('loading');
   try {
-    const grid = await getJson('/api/analysis/accessibility', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ facilities: { layer: $('accessibility-layer').value } }),
-    });
-    showGeoJson('accessibility', grid, {
-      'fill-color': ['interpolate', ['linear'], ['to-number', ['get', 'minutes']], 0, '#1a9850', 20, '#fee08b', 60, '#d73027'],
-      'fill-opacity': 0.6,
-    });
-    $('accessibility-result').textContent = `${grid.features.length} ${t('features')}`;
+    const grid = await postJson('/api/analysis/accessibility', { facilities: { layer: $('accessibility-layer').value } });
+    const cutoffs = grid.analysis.parameters.minutes;
+    const colours = minuteColours(cutoffs.length + 1);
+    const minutes = ['get', 'minutes'];
+    const colour = ['case', ['!=', ['typeof', minutes], 'number'], palette[0]];
+    cutoffs.forEach((c, i) => colour.push(['<=', minutes, c], colours[i]));
+    colour.push(colours[cutoffs.length]);
+    showGeoJson('accessibility', grid, { 'fill-color': colour, 'fill-opacity': 0.85 });
+    const total = grid.analysis.summary.total;
+    $('accessibility-result').replaceChildren(el('table', { id: 'accessibility-legend' },
+      el('caption', { text: `${formatNumber(grid.features.length, 0)} ${t('squares')}` }),
+      el('thead', {}, el('tr', {}, el('th', {}), el('th', { scope: 'col', text: t('minutes') }), el('th', { scope: 'col', text: t('population') }))),
+      el('tbody', {},
+        ...cutoffs.map((c, i) => peopleRow(colours[i], `≤ ${minutesLabel(c)}`, total.within[String(c)], { 'data-minutes': c })),
+        peopleRow(colours[cutoffs.length], `> ${minutesLabel(cutoffs[cutoffs.length - 1])}`, total.beyond_last, { 'data-class': 'beyond' }),
+        peopleRow(palette[0], t('unreachable'), total.unreachable, { 'data-class': 'unreachable' }))));
   } catch (e) {
     $('accessibility-result').textContent = e.message;
   }
 }
 
-// Measures: filter by programme, theme and status when the service has measure layers.
+// Measures: the register filtered by programme, theme and status as /api/measures filters it. The map shows the
+// measures it answers, and the summary counts them per municipality they reach (unfiltered, the same figures as
+// the register's own summary per municipality).
+const measureFilters = { programme: 'programme', theme: 'themes', status: 'status' }; // API parameter: property
+
+async function measuresMatching(filter) {
+  const query = new URLSearchParams(filter);
+  query.set('f', 'geojson');
+  query.set('limit', '10000');
+  return getJson(`/api/measures?${query}`);
+}
+
 async function setUpMeasures() {
-  const measureLayers = layers.filter((l) => l.kind === 'measure');
-  const points = measureLayers.find((l) => l.id === 'measures') ?? measureLayers[0];
+  const points = layers.find((l) => l.id === 'measures' && l.kind === 'measure');
   if (!points) return;
+  const [all, summary] = await Promise.all([measuresMatching({}), getJson('/api/measures/summary')]);
+  const municipalities = summary.features.map((f) => ({ code: f.properties.kom_kod, name: f.properties.name }));
+  const selects = { programme: $('measure-programme'), theme: $('measure-theme'), status: $('measure-status') };
+  for (const [parameter, select] of Object.entries(selects)) {
+    const values = new Set(all.features.flatMap((f) => listOf(f.properties[measureFilters[parameter]])));
+    select.replaceChildren(el('option', { value: '', text: t('all') }), ...[...values].sort().map((v) => el('option', { value: v, text: v })));
+  }
+  renderMeasureSummary(all, municipalities);
   $('measure-section').hidden = false;
-  const summary = measureLayers.find((l) => l.id === 'measures-by-municipality');
-  if (summary) {
-    // The summary per municipality, as the layer gives it, in a table under the filters.
-    const rows = (await getJson(`/api/layers/${encodeURIComponent(summary.id)}/features?limit=1000`)).features.map((f) => f.properties);
-    const names = summary.properties.map((p) => p.name);
-    $('measure-section').append(el('table', { id: 'measure-summary' },
-      el('caption', { text: layerTitle(summary) }),
-      el('thead', {}, el('tr', {}, ...names.map((n) => el('th', { scope: 'col', text: n })))),
-      el('tbody', {}, ...rows.map((r) => el('tr', {}, ...names.map((n) => el('td', {
-        class: typeof r[n] === 'number' ? 'number' : undefined,
-        text: typeof r[n] === 'number' ? formatNumber(r[n], 2) : Array.isArray(r[n]) ? r[n].join(', ') : String(r[n] ?? ''),
-      })))))));
-  }
-  const answer = await getJson(`/api/layers/${encodeURIComponent(points.id)}/features?limit=10000`);
-  const distinct = (name) => [...new Set(answer.features.flatMap((f) => {
-    const v = f.properties[name];
-    return Array.isArray(v) ? v : v === undefined || v === null ? [] : [v];
-  }).map(String))].sort();
-  const selects = { programme: $('measure-programme'), themes: $('measure-theme'), status: $('measure-status') };
-  for (const [name, select] of Object.entries(selects)) {
-    select.replaceChildren(el('option', { value: '', text: t('all') }), ...distinct(name).map((v) => el('option', { value: v, text: v })));
-    select.addEventListener('change', () => {
-      const conditions = Object.entries(selects).filter(([, s]) => s.value).map(([n, s]) =>
-        (n === 'themes' ? ['in', s.value, ['to-string', ['get', n]]] : ['==', ['to-string', ['get', n]], s.value]));
-      for (const id of styleIds(points.id)) map.setFilter(id, conditions.length ? ['all', ...conditions] : null);
-      if (!state.layers.has(points.id)) { $(`toggle-${points.id}`).checked = true; setLayerVisible(points.id, true); }
-    });
-  }
+  let latest = 0;
+  const apply = async () => {
+    const filter = Object.fromEntries(Object.entries(selects).filter(([, s]) => s.value).map(([p, s]) => [p, s.value]));
+    const asked = ++latest;
+    const answer = await measuresMatching(filter);
+    if (asked !== latest) return; // a newer choice is on its way
+    const ids = answer.features.map((f) => f.properties.id);
+    for (const id of styleIds(points.id)) map.setFilter(id, Object.keys(filter).length ? ['in', ['get', 'id'], ['literal', ids]] : null);
+    if (!state.layers.has(points.id)) { $(`toggle-${points.id}`).checked = true; setLayerVisible(points.id, true); }
+    renderMeasureSummary(answer, municipalities);
+  };
+  for (const select of Object.values(selects)) select.addEventListener('change', () => apply().catch((e) => { $('status').textContent = e.message; }));
+}
+
+// A property that may hold several values: an array or a comma-separated text.
+function listOf(value) {
+  if (value === null || value === undefined || value === '') return [];
+  return (Array.isArray(value) ? value : String(value).split(',')).map((v) => String(v).trim()).filter(Boolean);
+}
+
+function renderMeasureSummary(answer, municipalities) {
+  const rows = municipalities.map(({ code, name }) => {
+    const reaching = answer.features.filter((f) => listOf(f.properties.municipalities).includes(code));
+    const granted = reaching.reduce((sum, f) => sum + (f.properties.granted_sek ?? 0), 0);
+    return el('tr', { 'data-area': code }, el('td', { text: name }),
+      el('td', { class: 'number', 'data-measures': reaching.length, text: formatNumber(reaching.length, 0) }),
+      el('td', { class: 'number', 'data-granted': granted, text: formatNumber(granted, 0) }));
+  });
+  const table = el('table', { id: 'measure-summary', 'data-count': answer.features.length },
+    el('caption', { text: `${formatNumber(answer.features.length, 0)} ${t('measuresMatching')}` }),
+    el('thead', {}, el('tr', {}, el('th', { scope: 'col', text: t('municipality') }), el('th', { scope: 'col', text: t('measures') }),
+      el('th', { scope: 'col', text: t('grantedSek') }))),
+    el('tbody', {}, ...rows));
+  const shown = $('measure-summary');
+  if (shown) shown.replaceWith(table); else $('measure-section').append(table);
 }
 
 function applyLanguage() {
@@ -437,6 +504,11 @@ async function start() {
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
   const loaded = new Promise((resolve) => map.on('load', resolve));
+  if (state.indicator) {
+    const answers = indicatorAnswers(state.indicator, state.period);
+    answers.catch(() => {}); // an indicator the catalogue lacks is dealt with below
+    indicatorPrefetch = { id: state.indicator, period: state.period, answers };
+  }
   [layers, catalogue, indicators] = await Promise.all([
     getJson('/api/layers').then((r) => r.layers),
     getJson('/static/map-layers.json'),
@@ -467,11 +539,13 @@ async function start() {
   map.on('moveend', writeState);
   await showIndicator();
   // First full render: every tile of the first view drawn (the browser tests and the render benchmark wait for it).
-  map.once('idle', () => {
-    document.body.dataset.mapReady = String(Math.round(performance.now()));
-  });
+  const firstRender = new Promise((resolve) => map.once('idle', resolve));
   map.triggerRepaint();
   writeState();
+  await firstRender;
+  document.body.dataset.mapReady = String(Math.round(performance.now()));
+  // The analysis tools and the measures register are not part of the first view: their requests and the parsing
+  // of their answers would only compete with drawing it.
   await Promise.all([detectAnalyses(), setUpMeasures()]);
 }
 
