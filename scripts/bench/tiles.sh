@@ -7,7 +7,7 @@
 #      pgbench's per-transaction log, once as psql would send it (simple protocol, the server's settings) and once
 #      as the service's tile sessions do (prepared, no parallel workers); the target is (u) within 1.3x of (s);
 #  (c) cached: wrk against the service after one pass over the tiles; target at least 10x the throughput of (u);
-#  (r) the map page's first full render (every tile of the first view drawn) in chromium, median of 5 loads.
+#  (r) the map page's first full render (every tile of the first view drawn) in chromium, median of 9 loads after one that fills the tile cache.
 # Sourced by scripts/bench.sh; run on its own it starts the service itself. BENCH_TILES (default 400) tiles.
 # shellcheck source=../lib/bench.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench.sh"
@@ -98,5 +98,5 @@ done
 psql_bench -c "DROP TABLE bench_tiles"
 
 # First full render of the map page in chromium (tests/browser's Playwright and browser settings).
-render=$(cd "$root" && SPATIALREGION_URL="$BENCH_URL" node scripts/bench/map-render.mjs 5)
-printf '%-44s %s\n' "Map (r) first full render, median of 5" "$render" | tee -a "$BENCH_RESULTS"
+render=$(cd "$root" && SPATIALREGION_URL="$BENCH_URL" node scripts/bench/map-render.mjs 9)
+printf '%-44s %s\n' "Map (r) first full render, median of 9" "$render" | tee -a "$BENCH_RESULTS"

@@ -105,34 +105,60 @@ function groupOf(layer) {
     ?? catalogue.groups.find((g) => g.id === 'statistics');
 }
 
-// Layers drawn from the service's tiles: polygons as a pale fill with an outline, lines, points as circles.
-function addLayerStyle(layer, colour, visible) {
-  const id = `layer-${layer.id}`;
-  if (map.getSource(id)) return;
-  map.addSource(id, { type: 'vector', tiles: [tileUrl(layer.id)], minzoom: 0, maxzoom: 14, attribution: layer.source });
-  const visibility = visible ? 'visible' : 'none';
-  // A layer too dense to draw for the whole county (every road in one tile) is drawn from its minimum zoom on:
-  // below it MapLibre asks for none of its tiles.
-  const minzoom = catalogue.minZoom?.[layer.id] ?? 0;
-  const common = { source: id, 'source-layer': layer.id, minzoom, layout: { visibility }, metadata: { layerId: layer.id } };
-  if (layer.geometryType.endsWith('Polygon')) {
-    const fill = layer.id === 'municipalities' || layer.id === 'counties' ? '#ffffff' : colour;
-    const before = map.getStyle().layers.find((l) => l.metadata?.layerId && l.type !== 'fill')?.id;
-    map.addLayer({ ...common, id: `${id}-fill`, type: 'fill', paint: { 'fill-color': fill, 'fill-opacity': fill === colour ? 0.35 : 0.7 } }, before);
-    map.addLayer({ ...common, id: `${id}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1 } });
-  } else if (layer.geometryType.endsWith('LineString')) {
-    map.addLayer({ ...common, id: `${id}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1.5 } });
-  } else {
-    map.addLayer({
-      ...common, id: `${id}-circle`, type: 'circle',
-      paint: { 'circle-color': colour, 'circle-radius': 5, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 },
-    });
-  }
+// The style layers of each service layer (the choropleth's are not among them) and its colour in the layer list.
+const styleLayerIds = new Map();
+const swatches = new Map();
+// The first style layer drawn over the fills: the choropleth goes just under it, over the pale area fills.
+let overFills;
+
+// The map's style, made whole before the map so that the first view's tiles are asked for as soon as the map
+// has read it: the service's layers from their tiles (polygons as a pale fill with an outline, lines, points as
+// circles), every fill under every line and circle, and the choropleth, when one is given, over the fills.
+function serviceStyle(background, others, choroplethStyle) {
+  const sources = {};
+  const fills = [];
+  const above = [];
+  const add = (layer, colour) => {
+    const id = `layer-${layer.id}`;
+    sources[id] = { type: 'vector', tiles: [tileUrl(layer.id)], minzoom: 0, maxzoom: 14, attribution: layer.source };
+    const visibility = state.layers.has(layer.id) ? 'visible' : 'none';
+    // A layer too dense to draw for the whole county (every road in one tile) is drawn from its minimum zoom on:
+    // below it MapLibre asks for none of its tiles.
+    const minzoom = catalogue.minZoom?.[layer.id] ?? 0;
+    const common = { source: id, 'source-layer': layer.id, minzoom, layout: { visibility }, metadata: { layerId: layer.id } };
+    let own;
+    if (layer.geometryType.endsWith('Polygon')) {
+      const fill = layer.id === 'municipalities' || layer.id === 'counties' ? '#ffffff' : colour;
+      own = [{ ...common, id: `${id}-fill`, type: 'fill', paint: { 'fill-color': fill, 'fill-opacity': fill === colour ? 0.35 : 0.7 } },
+        { ...common, id: `${id}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1 } }];
+      fills.push(own[0]);
+      above.push(own[1]);
+    } else if (layer.geometryType.endsWith('LineString')) {
+      own = [{ ...common, id: `${id}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1.5 } }];
+      above.push(...own);
+    } else {
+      own = [{
+        ...common, id: `${id}-circle`, type: 'circle',
+        paint: { 'circle-color': colour, 'circle-radius': 5, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 },
+      }];
+      above.push(...own);
+    }
+    styleLayerIds.set(layer.id, own.map((l) => l.id));
+    swatches.set(layer.id, Object.values(own[0].paint)[0]);
+  };
+  background.forEach((layer) => add(layer, layer.id === 'tatort-areas' ? '#b35806' : '#4d4d4d'));
+  others.forEach((layer, i) => add(layer, overlayColours[i % overlayColours.length]));
+  overFills = above[0]?.id;
+  if (choroplethStyle) sources.indicator = choroplethStyle.source;
+  return {
+    version: 8,
+    sources,
+    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } },
+      ...fills, ...(choroplethStyle?.layers ?? []), ...above],
+  };
 }
 
-function styleIds(layerId) {
-  return map.getStyle().layers.filter((l) => l.metadata?.layerId === layerId && !l.metadata.choropleth).map((l) => l.id);
-}
+const styleIds = (layerId) => styleLayerIds.get(layerId) ?? [];
 
 function setLayerVisible(layerId, visible) {
   for (const id of styleIds(layerId)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
@@ -151,7 +177,7 @@ function renderLayerList() {
       const box = el('input', { type: 'checkbox', id: `toggle-${layer.id}`, 'data-layer': layer.id });
       box.checked = state.layers.has(layer.id);
       box.addEventListener('change', () => setLayerVisible(layer.id, box.checked));
-      const colour = map.getPaintProperty(styleIds(layer.id)[0], styleIds(layer.id)[0].endsWith('circle') ? 'circle-color' : styleIds(layer.id)[0].endsWith('fill') ? 'fill-color' : 'line-color');
+      const colour = swatches.get(layer.id);
       fieldset.append(el('label', { for: box.id }, box, el('span', { class: 'swatch', style: `background:${colour}` }),
         el('span', { text: `${layerTitle(layer)} (${layer.featureCount})` }),
         catalogue.minZoom?.[layer.id] ? el('span', { class: 'min-zoom', text: ` ${t('fromZoom')} ${catalogue.minZoom[layer.id]}` }) : null));
@@ -180,15 +206,22 @@ function indicatorAnswers(id, period) {
 // computes for that period (same breaks, same rule: a value belongs to the first class whose upper break it does
 // not exceed).
 async function showIndicator() {
+  const choice = await chooseIndicator();
+  if (choice === undefined) return; // a newer choice is on its way
+  setChoropleth(choice);
+  writeState();
+}
+
+// The indicator and period of the state with its period control, legend and table; answers the choropleth's
+// style (null when no indicator is on show), or undefined when a newer choice overtook this one.
+async function chooseIndicator() {
   const indicator = indicators.find((i) => i.id === state.indicator);
   if (!indicator) {
-    setChoropleth(null);
     $('legend').replaceChildren();
     $('period-control').hidden = true;
     choropleth = null;
     renderTable();
-    writeState();
-    return;
+    return null;
   }
   const mapUrl = (period) => indicatorMapUrl(indicator.id, period);
   let answer = null;
@@ -210,7 +243,7 @@ async function showIndicator() {
   $('period-value').textContent = state.period;
   const period = state.period;
   answer ??= await getJson(mapUrl(period));
-  if (state.period !== period || state.indicator !== indicator.id) return; // a newer choice is on its way
+  if (state.period !== period || state.indicator !== indicator.id) return undefined;
   choropleth.answer = answer;
   const breaks = answer.classification.breaks;
   const colours = classColours(breaks.length - 1);
@@ -218,24 +251,25 @@ async function showIndicator() {
   const classes = ['case', ['!', ['has', 'value']], '#d9d9d9'];
   for (let i = 1; i < breaks.length - 1; i++) classes.push(['<=', value, breaks[i]], colours[i - 1]);
   classes.push(colours[colours.length - 1]);
-  const query = new URLSearchParams({ period, area_level: 'municipality' }).toString();
-  setChoropleth(indicator, query, classes);
   renderLegend();
   renderTable();
-  writeState();
+  const query = new URLSearchParams({ period, area_level: 'municipality' }).toString();
+  const common = { source: 'indicator', 'source-layer': indicator.layerId, metadata: { layerId: indicator.layerId, choropleth: true } };
+  return {
+    source: { type: 'vector', tiles: [tileUrl(indicator.layerId, query)], minzoom: 0, maxzoom: 14 },
+    layers: [{ ...common, id: 'indicator-fill', type: 'fill', paint: { 'fill-color': classes, 'fill-opacity': 0.8 } },
+      { ...common, id: 'indicator-line', type: 'line', paint: { 'line-color': '#333333', 'line-width': 0.8 } }],
+  };
 }
 
 // The choropleth: its own source of the indicator layer's tiles for one period, replaced whole when the
 // indicator or the period changes, so that every tile on show is of that period.
-function setChoropleth(indicator, query, fillColour) {
+function setChoropleth(choroplethStyle) {
   for (const id of ['indicator-fill', 'indicator-line']) if (map.getLayer(id)) map.removeLayer(id);
   if (map.getSource('indicator')) map.removeSource('indicator');
-  if (!indicator) return;
-  map.addSource('indicator', { type: 'vector', tiles: [tileUrl(indicator.layerId, query)], minzoom: 0, maxzoom: 14 });
-  const before = map.getStyle().layers.find((l) => l.metadata?.layerId && l.type !== 'fill')?.id;
-  const common = { source: 'indicator', 'source-layer': indicator.layerId, metadata: { layerId: indicator.layerId, choropleth: true } };
-  map.addLayer({ ...common, id: 'indicator-fill', type: 'fill', paint: { 'fill-color': fillColour, 'fill-opacity': 0.8 } }, before);
-  map.addLayer({ ...common, id: 'indicator-line', type: 'line', paint: { 'line-color': '#333333', 'line-width': 0.8 } }, before);
+  if (!choroplethStyle) return;
+  map.addSource('indicator', choroplethStyle.source);
+  for (const layer of choroplethStyle.layers) map.addLayer(layer, overFills);
 }
 
 // count colours spread over the first five of a ramp (the indicator palette unless another is given).
@@ -244,9 +278,15 @@ function classColours(count, ramp = palette) {
   return Array.from({ length: count }, (_, i) => ramp[Math.round((i * 4) / (count - 1))]);
 }
 
+// One formatter per language and number of decimals: toLocaleString would build one for every number.
+const numberFormats = new Map();
 function formatNumber(n, decimals) {
   if (n === null || n === undefined) return t('noValue');
-  return Number(n).toLocaleString(state.lang === 'sv' ? 'sv-SE' : 'en-GB', { maximumFractionDigits: decimals ?? 2 });
+  const key = `${state.lang}:${decimals ?? 2}`;
+  if (!numberFormats.has(key)) {
+    numberFormats.set(key, new Intl.NumberFormat(state.lang === 'sv' ? 'sv-SE' : 'en-GB', { maximumFractionDigits: decimals ?? 2 }));
+  }
+  return numberFormats.get(key).format(Number(n));
 }
 
 function renderLegend() {
@@ -486,24 +526,8 @@ function applyLanguage() {
 }
 
 async function start() {
-  // The map, its worker and the catalogues load side by side: the first render waits for the slowest, not the sum.
-  map = new maplibregl.Map({
-    container: 'map',
-    style: {
-      version: 8,
-      sources: {},
-      layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } }],
-    },
-    bounds: state.view ? undefined : jamtland,
-    center: state.view?.center,
-    zoom: state.view?.zoom,
-    attributionControl: { compact: false },
-    canvasContextAttributes: { preserveDrawingBuffer: true },
-  });
-  window.spatialRegionMap = map;
-  map.addControl(new maplibregl.NavigationControl(), 'top-right');
-  map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
-  const loaded = new Promise((resolve) => map.on('load', resolve));
+  // Tiles are decoded in MapLibre's worker: it loads and compiles beside the catalogues, not after them.
+  maplibregl.prewarm();
   if (state.indicator) {
     const answers = indicatorAnswers(state.indicator, state.period);
     answers.catch(() => {}); // an indicator the catalogue lacks is dealt with below
@@ -517,12 +541,25 @@ async function start() {
   // Only indicators with a layer to draw and values per municipality can be a choropleth.
   indicators = indicators.filter((i) => i.areaLevels.includes('municipality') && layers.some((l) => l.id === i.layerId));
   if (!state.layersGiven) catalogue.background.filter((id) => layers.some((l) => l.id === id)).forEach((id) => state.layers.add(id));
-  await loaded;
-
   const background = catalogue.background.map((id) => layers.find((l) => l.id === id)).filter(Boolean);
   const others = layers.filter((l) => !background.includes(l));
-  background.forEach((layer) => addLayerStyle(layer, layer.id === 'tatort-areas' ? '#b35806' : '#4d4d4d', state.layers.has(layer.id)));
-  others.forEach((layer, i) => addLayerStyle(layer, overlayColours[i % overlayColours.length], state.layers.has(layer.id)));
+  const firstChoropleth = await chooseIndicator();
+
+  // Made with its whole style, the map asks for every tile of the first view as soon as it has read the style,
+  // and draws no empty frame before. Without preserveDrawingBuffer the browser need not copy each frame.
+  map = new maplibregl.Map({
+    container: 'map',
+    style: serviceStyle(background, others, firstChoropleth),
+    bounds: state.view ? undefined : jamtland,
+    center: state.view?.center,
+    zoom: state.view?.zoom,
+    attributionControl: { compact: false },
+  });
+  window.spatialRegionMap = map;
+  map.addControl(new maplibregl.NavigationControl(), 'top-right');
+  map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
+  // First full render: every tile of the first view drawn (the browser tests and the render benchmark wait for it).
+  const firstRender = new Promise((resolve) => map.once('idle', resolve));
 
   applyLanguage();
   $('language').addEventListener('click', () => { state.lang = state.lang === 'sv' ? 'en' : 'sv'; applyLanguage(); writeState(); });
@@ -537,10 +574,6 @@ async function start() {
   });
   map.on('click', onMapClick);
   map.on('moveend', writeState);
-  await showIndicator();
-  // First full render: every tile of the first view drawn (the browser tests and the render benchmark wait for it).
-  const firstRender = new Promise((resolve) => map.once('idle', resolve));
-  map.triggerRepaint();
   writeState();
   await firstRender;
   document.body.dataset.mapReady = String(Math.round(performance.now()));
