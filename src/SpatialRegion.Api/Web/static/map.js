@@ -546,7 +546,8 @@ async function start() {
   const firstChoropleth = await chooseIndicator();
 
   // Made with its whole style, the map asks for every tile of the first view as soon as it has read the style,
-  // and draws no empty frame before. Without preserveDrawingBuffer the browser need not copy each frame.
+  // not after a style of nothing has been drawn and then rebuilt layer by layer. Without preserveDrawingBuffer
+  // the browser need not keep a copy of each frame.
   map = new maplibregl.Map({
     container: 'map',
     style: serviceStyle(background, others, firstChoropleth),
