@@ -122,7 +122,6 @@ public static class LayerSql
         return string.Create(CultureInfo.InvariantCulture, $"ST_AsGML(3, ST_SetSRID({geometry}, 0), {output.Decimals}, {options}, 'gml', '@')");
     }
 
-    /// <summary>The properties as JSON text in the layer's own order (jsonb would sort the keys by length).</summary>
     /// <summary>
     /// A feature's stored properties read once, as <c>stored</c>, for all the names a page asks of them.
     /// <c>properties -> name</c> for each name detoasts (decompresses) a compressed jsonb again for every name;
@@ -133,6 +132,7 @@ public static class LayerSql
 
     private const string ReadOnceJoin = " CROSS JOIN LATERAL " + ReadOnce;
 
+    /// <summary>The properties as JSON text in the layer's own order (jsonb would sort the keys by length).</summary>
     private static string PropertiesExpression(Layer layer, IReadOnlyList<string>? selected, NpgsqlParameterCollection parameters)
     {
         var names = selected ?? layer.Properties.Select(p => p.Name).ToList();
