@@ -127,8 +127,10 @@ function serviceStyle(background, others, choroplethStyle) {
     const minzoom = catalogue.minZoom?.[layer.id] ?? 0;
     const common = { source: id, 'source-layer': layer.id, minzoom, layout: { visibility }, metadata: { layerId: layer.id } };
     let own;
+    let swatch = colour;
     if (layer.geometryType.endsWith('Polygon')) {
       const fill = layer.id === 'municipalities' || layer.id === 'counties' ? '#ffffff' : colour;
+      swatch = fill; // the list shows what covers the area
       own = [{ ...common, id: `${id}-fill`, type: 'fill', paint: { 'fill-color': fill, 'fill-opacity': fill === colour ? 0.35 : 0.7 } },
         { ...common, id: `${id}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1 } }];
       fills.push(own[0]);
@@ -144,7 +146,7 @@ function serviceStyle(background, others, choroplethStyle) {
       above.push(...own);
     }
     styleLayerIds.set(layer.id, own.map((l) => l.id));
-    swatches.set(layer.id, Object.values(own[0].paint)[0]);
+    swatches.set(layer.id, swatch);
   };
   background.forEach((layer) => add(layer, layer.id === 'tatort-areas' ? '#b35806' : '#4d4d4d'));
   others.forEach((layer, i) => add(layer, overlayColours[i % overlayColours.length]));
