@@ -7,7 +7,8 @@
 #      pgbench's per-transaction log, once as psql would send it (simple protocol, the server's settings) and once
 #      as the service's tile sessions do (prepared, no parallel workers); the target is (u) within 1.3x of (s);
 #  (c) cached: wrk against the service after one pass over the tiles; target at least 10x the throughput of (u);
-#  (r) the map page's first full render (every tile of the first view drawn) in chromium, median of 9 loads after one that fills the tile cache.
+#  (r) the map page's first full render (every tile of the first view drawn) in chromium, median of 9 loads
+#      after one that fills the tile cache.
 # Sourced by scripts/bench.sh; run on its own it starts the service itself. BENCH_TILES (default 400) tiles.
 # shellcheck source=../lib/bench.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib/bench.sh"

@@ -1,5 +1,6 @@
 import { test, expect } from '@playwright/test';
 import { jamtland, ostersund, openMap, clickMap } from './map-page.mjs';
+import { installDrawnShare } from './drawn-pixels.mjs';
 
 async function latestMap(request, period) {
   const response = await request.get(`/api/indicators/population/map?level=municipality${period ? `&period=${period}` : ''}`);
@@ -19,28 +20,17 @@ async function legendBreaks(page) {
 }
 
 test('the map draws the municipalities of Jämtland', async ({ page }, testInfo) => {
+  await installDrawnShare(page);
   await openMap(page);
-  // Share of pixels inside the county's box that differ from the empty background. The canvas keeps no frame
-  // once the browser has shown it (no preserveDrawingBuffer), so the pixels are read while MapLibre draws one.
+  // The canvas keeps no frame once the browser has shown it (no preserveDrawingBuffer), so the pixels inside the
+  // county's box are read while MapLibre draws one.
   const drawn = await page.evaluate((box) => new Promise((resolve) => {
     const map = window.spatialRegionMap;
     map.once('render', () => {
-      const source = map.getCanvas();
-      const copy = document.createElement('canvas');
-      copy.width = source.width;
-      copy.height = source.height;
-      const context = copy.getContext('2d');
-      context.drawImage(source, 0, 0);
-      const ratio = source.width / source.clientWidth;
       const a = map.project([box.west, box.north]);
       const b = map.project([box.east, box.south]);
-      const [x0, y0, x1, y1] = [a.x, a.y, b.x, b.y].map((v) => Math.round(v * ratio));
-      const pixels = context.getImageData(x0, y0, x1 - x0, y1 - y0).data;
-      let differing = 0;
-      for (let i = 0; i < pixels.length; i += 4) {
-        if (Math.abs(pixels[i] - 0xee) + Math.abs(pixels[i + 1] - 0xf2) + Math.abs(pixels[i + 2] - 0xf5) > 12) differing++;
-      }
-      resolve({ share: differing / (pixels.length / 4), width: x1 - x0, height: y1 - y0 });
+      const area = { x: a.x, y: a.y, width: b.x - a.x, height: b.y - a.y };
+      resolve({ share: window.drawnShare(map.getCanvas(), area), width: area.width, height: area.height });
     });
     map.triggerRepaint();
   }), jamtland);
