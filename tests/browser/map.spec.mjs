@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { jamtland, ostersund, openMap, clickMap } from './map-page.mjs';
+import { jamtland, ostersund, openMap, clickMap, mapIdle } from './map-page.mjs';
 import { installDrawnShare } from './drawn-pixels.mjs';
 
 async function latestMap(request, period) {
@@ -116,4 +116,34 @@ test('a shared link restores the same view', async ({ page, browser }) => {
   await expect(other.locator('#toggle-pharmacies')).toBeChecked();
   await expect(other.getByRole('button', { name: 'Svenska' })).toBeVisible();
   await other.screenshot({ path: test.info().outputPath('shared.png') });
+});
+
+test('a layer off in the first view is not part of it, and turned on it is drawn in its place with its tiles', async ({ page }) => {
+  const gridTiles = [];
+  page.on('request', (r) => { if (r.url().includes('/collections/population-grid-1km/tiles/')) gridTiles.push(r.url()); });
+  await openMap(page);
+  const styleOf = () => page.evaluate(() => {
+    const map = window.spatialRegionMap;
+    return { sources: Object.keys(map.getStyle().sources), layers: map.getStyle().layers.map((l) => l.id) };
+  });
+  const first = await styleOf();
+  expect(first.sources).not.toContain('layer-population-grid-1km');
+  expect(first.sources).toContain('layer-municipalities');
+  expect(gridTiles).toEqual([]);
+
+  await page.locator('#toggle-population-grid-1km').check();
+  await mapIdle(page);
+  const { layers } = await styleOf();
+  // Fills under the choropleth, lines and circles over it.
+  const at = (id) => layers.indexOf(id);
+  expect(at('layer-population-grid-1km-fill')).toBeGreaterThan(at('layer-tatort-areas-fill'));
+  expect(at('layer-population-grid-1km-fill')).toBeLessThan(at('indicator-fill'));
+  expect(at('layer-population-grid-1km-line')).toBeGreaterThan(at('indicator-line'));
+  expect(at('layer-population-grid-1km-line')).toBeGreaterThan(at('layer-municipalities-line'));
+  expect(gridTiles.length).toBeGreaterThan(0);
+  await expect(page).toHaveURL(/layers=[^&]*population-grid-1km/);
+
+  await page.locator('#toggle-population-grid-1km').uncheck();
+  expect(await page.evaluate(() => window.spatialRegionMap.getLayoutProperty('layer-population-grid-1km-fill', 'visibility'))).toBe('none');
+  await expect(page).not.toHaveURL(/layers=[^&]*population-grid-1km/);
 });

@@ -105,65 +105,81 @@ function groupOf(layer) {
     ?? catalogue.groups.find((g) => g.id === 'statistics');
 }
 
-// The style layers of each service layer (the choropleth's are not among them) and its colour in the layer list.
-const styleLayerIds = new Map();
+// Each service layer's source and style layers, made for every layer in the registry but put on the map only
+// when the layer is first shown: MapLibre repaints as each source of a style loads, and a first view with a
+// source for every layer of the registry is drawn several times more before it is whole.
+const serviceLayers = new Map(); // layerId -> { sourceId, source, styleLayers }
 const swatches = new Map();
-// The first style layer drawn over the fills: the choropleth goes just under it, over the pale area fills.
-let overFills;
+// Every style layer in drawing order (background, fills, the choropleth, lines and circles): a layer added later
+// goes under the first one after it that is on the map.
+let drawingOrder = [];
+const choroplethIds = ['indicator-fill', 'indicator-line'];
 
 // The map's style, made whole before the map so that the first view's tiles are asked for as soon as the map
 // has read it: the service's layers from their tiles (polygons as a pale fill with an outline, lines, points as
 // circles), every fill under every line and circle, and the choropleth, when one is given, over the fills.
 function serviceStyle(background, others, choroplethStyle) {
-  const sources = {};
   const fills = [];
   const above = [];
   const add = (layer, colour) => {
-    const id = `layer-${layer.id}`;
-    sources[id] = { type: 'vector', tiles: [tileUrl(layer.id)], minzoom: 0, maxzoom: 14, attribution: layer.source };
-    const visibility = state.layers.has(layer.id) ? 'visible' : 'none';
+    const sourceId = `layer-${layer.id}`;
+    const source = { type: 'vector', tiles: [tileUrl(layer.id)], minzoom: 0, maxzoom: 14, attribution: layer.source };
     // A layer too dense to draw for the whole county (every road in one tile) is drawn from its minimum zoom on:
     // below it MapLibre asks for none of its tiles.
     const minzoom = catalogue.minZoom?.[layer.id] ?? 0;
-    const common = { source: id, 'source-layer': layer.id, minzoom, layout: { visibility }, metadata: { layerId: layer.id } };
+    const common = { source: sourceId, 'source-layer': layer.id, minzoom, layout: { visibility: 'visible' }, metadata: { layerId: layer.id } };
     let own;
     let swatch = colour;
     if (layer.geometryType.endsWith('Polygon')) {
       const fill = layer.id === 'municipalities' || layer.id === 'counties' ? '#ffffff' : colour;
       swatch = fill; // the list shows what covers the area
-      own = [{ ...common, id: `${id}-fill`, type: 'fill', paint: { 'fill-color': fill, 'fill-opacity': fill === colour ? 0.35 : 0.7 } },
-        { ...common, id: `${id}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1 } }];
+      own = [{ ...common, id: `${sourceId}-fill`, type: 'fill', paint: { 'fill-color': fill, 'fill-opacity': fill === colour ? 0.35 : 0.7 } },
+        { ...common, id: `${sourceId}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1 } }];
       fills.push(own[0]);
       above.push(own[1]);
     } else if (layer.geometryType.endsWith('LineString')) {
-      own = [{ ...common, id: `${id}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1.5 } }];
+      own = [{ ...common, id: `${sourceId}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1.5 } }];
       above.push(...own);
     } else {
       own = [{
-        ...common, id: `${id}-circle`, type: 'circle',
+        ...common, id: `${sourceId}-circle`, type: 'circle',
         paint: { 'circle-color': colour, 'circle-radius': 5, 'circle-stroke-color': '#ffffff', 'circle-stroke-width': 1 },
       }];
       above.push(...own);
     }
-    styleLayerIds.set(layer.id, own.map((l) => l.id));
+    serviceLayers.set(layer.id, { sourceId, source, styleLayers: own });
     swatches.set(layer.id, swatch);
   };
   background.forEach((layer) => add(layer, layer.id === 'tatort-areas' ? '#b35806' : '#4d4d4d'));
   others.forEach((layer, i) => add(layer, overlayColours[i % overlayColours.length]));
-  overFills = above[0]?.id;
+  const backgroundLayer = { id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } };
+  drawingOrder = [backgroundLayer, ...fills].map((l) => l.id).concat(choroplethIds, above.map((l) => l.id));
+  const shown = (l) => l.type === 'background' || state.layers.has(l.metadata.layerId);
+  const sources = Object.fromEntries([...state.layers].filter((id) => serviceLayers.has(id))
+    .map((id) => [serviceLayers.get(id).sourceId, serviceLayers.get(id).source]));
   if (choroplethStyle) sources.indicator = choroplethStyle.source;
   return {
     version: 8,
     sources,
-    layers: [{ id: 'background', type: 'background', paint: { 'background-color': '#eef2f5' } },
-      ...fills, ...(choroplethStyle?.layers ?? []), ...above],
+    layers: [backgroundLayer, ...fills.filter(shown), ...(choroplethStyle?.layers ?? []), ...above.filter(shown)],
   };
 }
 
-const styleIds = (layerId) => styleLayerIds.get(layerId) ?? [];
+const styleIds = (layerId) => serviceLayers.get(layerId)?.styleLayers.map((l) => l.id) ?? [];
+
+// The style layer to draw this one under: the first after it in drawing order that is on the map, else the first
+// analysis result (catchments and accessibility stay on top), else none (on top of all).
+const drawnAfter = (styleLayerId) => drawingOrder.slice(drawingOrder.indexOf(styleLayerId) + 1).find((id) => map.getLayer(id))
+  ?? map.getStyle().layers.map((l) => l.id).find((id) => !drawingOrder.includes(id));
 
 function setLayerVisible(layerId, visible) {
-  for (const id of styleIds(layerId)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+  const own = serviceLayers.get(layerId);
+  if (visible && own && !map.getSource(own.sourceId)) {
+    map.addSource(own.sourceId, own.source);
+    for (const styleLayer of own.styleLayers) map.addLayer(styleLayer, drawnAfter(styleLayer.id));
+  } else {
+    for (const id of styleIds(layerId)) map.setLayoutProperty(id, 'visibility', visible ? 'visible' : 'none');
+  }
   if (visible) state.layers.add(layerId); else state.layers.delete(layerId);
   writeState();
 }
@@ -267,11 +283,11 @@ async function chooseIndicator() {
 // The choropleth: its own source of the indicator layer's tiles for one period, replaced whole when the
 // indicator or the period changes, so that every tile on show is of that period.
 function setChoropleth(choroplethStyle) {
-  for (const id of ['indicator-fill', 'indicator-line']) if (map.getLayer(id)) map.removeLayer(id);
+  for (const id of choroplethIds) if (map.getLayer(id)) map.removeLayer(id);
   if (map.getSource('indicator')) map.removeSource('indicator');
   if (!choroplethStyle) return;
   map.addSource('indicator', choroplethStyle.source);
-  for (const layer of choroplethStyle.layers) map.addLayer(layer, overFills);
+  for (const layer of choroplethStyle.layers) map.addLayer(layer, drawnAfter(layer.id));
 }
 
 // count colours spread over the first five of a ramp (the indicator palette unless another is given).
@@ -482,8 +498,8 @@ async function setUpMeasures() {
     const answer = await measuresMatching(filter);
     if (asked !== latest) return; // a newer choice is on its way
     const ids = answer.features.map((f) => f.properties.id);
-    for (const id of styleIds(points.id)) map.setFilter(id, Object.keys(filter).length ? ['in', ['get', 'id'], ['literal', ids]] : null);
     if (!state.layers.has(points.id)) { $(`toggle-${points.id}`).checked = true; setLayerVisible(points.id, true); }
+    for (const id of styleIds(points.id)) map.setFilter(id, Object.keys(filter).length ? ['in', ['get', 'id'], ['literal', ids]] : null);
     renderMeasureSummary(answer, municipalities);
   };
   for (const select of Object.values(selects)) select.addEventListener('change', () => apply().catch((e) => { $('status').textContent = e.message; }));
