@@ -11,7 +11,8 @@ using SpatialRegion.IntegrationTests.Infrastructure;
 namespace SpatialRegion.IntegrationTests.Tiles;
 
 /// <summary>OGC API - Tiles over the real layers: metadata documents, the HTTP behaviour of a tile (ETag, 304,
-/// compression, 204) and the selection parameters; what a tile holds is read back by GDAL in <see cref="GdalMvtTests"/>.</summary>
+/// compression, 204) and the selection parameters; what a tile holds is read back by GDAL and QGIS in
+/// <see cref="TileClientTests"/>.</summary>
 public sealed class VectorTileTests(PostgisFixture db)
 {
     private readonly HttpClient _client = db.CreateClient();
