@@ -113,10 +113,10 @@ const swatches = new Map();
 // Every style layer in drawing order (background, fills, the choropleth, lines and circles): a layer added later
 // goes under the first one after it that is on the map.
 let drawingOrder = [];
-const choroplethIds = ['indicator-fill', 'indicator-line'];
+const choroplethIds = ['indicator-fill', 'indicator-line']; // its fill and its outline
 
-// The map's style, made whole before the map so that the first view's tiles are asked for as soon as the map
-// has read it: the service's layers from their tiles (polygons as a pale fill with an outline, lines, points as
+// The map's first style, made before the map so that the first view's tiles are asked for as soon as the map
+// has read it, with the layers on show (the others wait in serviceLayers): the service's layers from their tiles (polygons as a pale fill with an outline, lines, points as
 // circles), every fill under every line and circle, and the choropleth, when one is given, over the fills.
 function serviceStyle(background, others, choroplethStyle) {
   const fills = [];
@@ -127,7 +127,7 @@ function serviceStyle(background, others, choroplethStyle) {
     // A layer too dense to draw for the whole county (every road in one tile) is drawn from its minimum zoom on:
     // below it MapLibre asks for none of its tiles.
     const minzoom = catalogue.minZoom?.[layer.id] ?? 0;
-    const common = { source: sourceId, 'source-layer': layer.id, minzoom, layout: { visibility: 'visible' }, metadata: { layerId: layer.id } };
+    const common = { source: sourceId, 'source-layer': layer.id, minzoom, metadata: { layerId: layer.id } };
     let own;
     let swatch = colour;
     if (layer.geometryType.endsWith('Polygon')) {
@@ -275,8 +275,8 @@ async function chooseIndicator() {
   const common = { source: 'indicator', 'source-layer': indicator.layerId, metadata: { layerId: indicator.layerId, choropleth: true } };
   return {
     source: { type: 'vector', tiles: [tileUrl(indicator.layerId, query)], minzoom: 0, maxzoom: 14 },
-    layers: [{ ...common, id: 'indicator-fill', type: 'fill', paint: { 'fill-color': classes, 'fill-opacity': 0.8 } },
-      { ...common, id: 'indicator-line', type: 'line', paint: { 'line-color': '#333333', 'line-width': 0.8 } }],
+    layers: [{ ...common, id: choroplethIds[0], type: 'fill', paint: { 'fill-color': classes, 'fill-opacity': 0.8 } },
+      { ...common, id: choroplethIds[1], type: 'line', paint: { 'line-color': '#333333', 'line-width': 0.8 } }],
   };
 }
 
