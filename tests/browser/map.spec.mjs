@@ -41,6 +41,27 @@ test('the map draws the municipalities of Jämtland', async ({ page }, testInfo)
   await page.screenshot({ path: testInfo.outputPath('map.png') });
 });
 
+test('the first view is shown whole: until its last tile is drawn the map is busy and its canvas hidden', async ({ page }) => {
+  // The first tile asked for is held back; the others pass.
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  let tiles = 0;
+  await page.route('**/tiles/WebMercatorQuad/**', async (route) => {
+    if (tiles++ === 0) await held;
+    await route.continue();
+  });
+  await page.goto('/map');
+  await expect.poll(() => tiles).toBeGreaterThan(1);
+  await expect(page.locator('#map')).toHaveAttribute('aria-busy', 'true');
+  await expect(page.locator('#map canvas')).toBeHidden();
+  // A first view that takes longer than the page waits for is shown as its tiles come.
+  await expect(page.locator('#map canvas')).toBeVisible({ timeout: 10_000 });
+  await expect(page.locator('#map')).not.toHaveAttribute('aria-busy');
+  await expect(page.locator('body')).not.toHaveAttribute('data-map-ready');
+  release();
+  await expect(page.locator('body[data-map-ready]')).toBeAttached({ timeout: 30_000 });
+});
+
 test('the legend gives the breaks of the population map endpoint', async ({ page, request }) => {
   await openMap(page);
   // The catchment, accessibility and measure controls appear only when the service offers them.

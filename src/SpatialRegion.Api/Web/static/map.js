@@ -9,6 +9,7 @@ maplibregl.setWorkerUrl('/static/vendor/maplibre-gl/maplibre-gl-csp-worker.js');
 const origin = window.location.origin;
 const jamtland = [[11.8, 61.5], [17.3, 65.2]];
 const palette = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704', '#4a1500', '#2d0c00', '#1a0700', '#100400', '#080200', '#040100', '#000000'];
+const firstViewWaitMs = 2000;
 const overlayColours = ['#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4', '#b2182b', '#4d4d4d'];
 
 const text = {
@@ -133,7 +134,9 @@ function serviceStyle(background, others, choroplethStyle) {
     if (layer.geometryType.endsWith('Polygon')) {
       const fill = layer.id === 'municipalities' || layer.id === 'counties' ? '#ffffff' : colour;
       swatch = fill; // the list shows what covers the area
-      own = [{ ...common, id: `${sourceId}-fill`, type: 'fill', paint: { 'fill-color': fill, 'fill-opacity': fill === colour ? 0.35 : 0.7 } },
+      // The line layer draws the outline, so the fill's own antialiased outline (a second pass over every edge,
+      // with a program of its own) is left out.
+      own = [{ ...common, id: `${sourceId}-fill`, type: 'fill', paint: { 'fill-color': fill, 'fill-opacity': fill === colour ? 0.35 : 0.7, 'fill-antialias': false } },
         { ...common, id: `${sourceId}-line`, type: 'line', paint: { 'line-color': colour, 'line-width': 1 } }];
       fills.push(own[0]);
       above.push(own[1]);
@@ -275,7 +278,7 @@ async function chooseIndicator() {
   const common = { source: 'indicator', 'source-layer': indicator.layerId, metadata: { layerId: indicator.layerId, choropleth: true } };
   return {
     source: { type: 'vector', tiles: [tileUrl(indicator.layerId, query)], minzoom: 0, maxzoom: 14 },
-    layers: [{ ...common, id: choroplethIds[0], type: 'fill', paint: { 'fill-color': classes, 'fill-opacity': 0.8 } },
+    layers: [{ ...common, id: choroplethIds[0], type: 'fill', paint: { 'fill-color': classes, 'fill-opacity': 0.8, 'fill-antialias': false } },
       { ...common, id: choroplethIds[1], type: 'line', paint: { 'line-color': '#333333', 'line-width': 0.8 } }],
   };
 }
@@ -579,6 +582,11 @@ async function start() {
   map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
   // First full render: every tile of the first view drawn (the browser tests and the render benchmark wait for it).
   const firstRender = new Promise((resolve) => map.once('idle', resolve));
+  // Until then the map region is busy and its canvas hidden (site.css): the browser composites no frame of a
+  // half-loaded view, and with WebGL in software each composited frame takes CPU from the tiles still to come.
+  // A first view slower than firstViewWaitMs is shown as it comes.
+  const showMap = () => $('map').removeAttribute('aria-busy');
+  setTimeout(showMap, firstViewWaitMs);
 
   applyLanguage();
   $('language').addEventListener('click', () => { state.lang = state.lang === 'sv' ? 'en' : 'sv'; applyLanguage(); writeState(); });
@@ -595,6 +603,7 @@ async function start() {
   map.on('moveend', writeState);
   writeState();
   await firstRender;
+  showMap();
   document.body.dataset.mapReady = String(Math.round(performance.now()));
   // The analysis tools and the measures register are not part of the first view: their requests and the parsing
   // of their answers would only compete with drawing it.
