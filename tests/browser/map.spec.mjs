@@ -41,7 +41,7 @@ test('the map draws the municipalities of Jämtland', async ({ page }, testInfo)
   await page.screenshot({ path: testInfo.outputPath('map.png') });
 });
 
-test('the first view is shown whole: until its last tile is drawn the map is busy and its canvas hidden', async ({ page }) => {
+test('the map region is busy until every tile of the first view is drawn and on the screen', async ({ page }) => {
   // The first tile asked for is held back; the others pass.
   let release;
   const held = new Promise((resolve) => { release = resolve; });
@@ -52,14 +52,13 @@ test('the first view is shown whole: until its last tile is drawn the map is bus
   });
   await page.goto('/map');
   await expect.poll(() => tiles).toBeGreaterThan(1);
+  // The map has drawn its first frames (its controls are made after the first one), and is not yet whole.
+  await expect(page.locator('.maplibregl-ctrl-zoom-in')).toBeAttached();
   await expect(page.locator('#map')).toHaveAttribute('aria-busy', 'true');
-  await expect(page.locator('#map canvas')).toBeHidden();
-  // A first view that takes longer than the page waits for is shown as its tiles come.
-  await expect(page.locator('#map canvas')).toBeVisible({ timeout: 10_000 });
-  await expect(page.locator('#map')).not.toHaveAttribute('aria-busy');
   await expect(page.locator('body')).not.toHaveAttribute('data-map-ready');
   release();
   await expect(page.locator('body[data-map-ready]')).toBeAttached({ timeout: 30_000 });
+  await expect(page.locator('#map')).not.toHaveAttribute('aria-busy');
 });
 
 test('the legend gives the breaks of the population map endpoint', async ({ page, request }) => {

@@ -9,7 +9,6 @@ maplibregl.setWorkerUrl('/static/vendor/maplibre-gl/maplibre-gl-csp-worker.js');
 const origin = window.location.origin;
 const jamtland = [[11.8, 61.5], [17.3, 65.2]];
 const palette = ['#fff5eb', '#fdd0a2', '#fd8d3c', '#d94801', '#7f2704', '#4a1500', '#2d0c00', '#1a0700', '#100400', '#080200', '#040100', '#000000'];
-const firstViewWaitMs = 2000;
 const overlayColours = ['#1b9e77', '#7570b3', '#e7298a', '#66a61e', '#e6ab02', '#a6761d', '#1f78b4', '#b2182b', '#4d4d4d'];
 
 const text = {
@@ -229,19 +228,20 @@ function indicatorAnswers(id, period) {
 async function showIndicator() {
   const choice = await chooseIndicator();
   if (choice === undefined) return; // a newer choice is on its way
+  renderLegend();
+  renderTable();
   setChoropleth(choice);
   writeState();
 }
 
-// The indicator and period of the state with its period control, legend and table; answers the choropleth's
-// style (null when no indicator is on show), or undefined when a newer choice overtook this one.
+// The indicator and period of the state with its period control (the legend and the table are the caller's);
+// answers the choropleth's style (null when no indicator is on show), or undefined when a newer choice overtook
+// this one.
 async function chooseIndicator() {
   const indicator = indicators.find((i) => i.id === state.indicator);
   if (!indicator) {
-    $('legend').replaceChildren();
     $('period-control').hidden = true;
     choropleth = null;
-    renderTable();
     return null;
   }
   const mapUrl = (period) => indicatorMapUrl(indicator.id, period);
@@ -272,8 +272,6 @@ async function chooseIndicator() {
   const classes = ['case', ['!', ['has', 'value']], '#d9d9d9'];
   for (let i = 1; i < breaks.length - 1; i++) classes.push(['<=', value, breaks[i]], colours[i - 1]);
   classes.push(colours[colours.length - 1]);
-  renderLegend();
-  renderTable();
   const query = new URLSearchParams({ period, area_level: 'municipality' }).toString();
   const common = { source: 'indicator', 'source-layer': indicator.layerId, metadata: { layerId: indicator.layerId, choropleth: true } };
   return {
@@ -546,6 +544,10 @@ function applyLanguage() {
   renderTable();
 }
 
+// Resolves once the last frame drawn has reached the screen: the browser composites it at the next animation
+// frame, and the animation frame after that one comes when it has.
+const framePresented = () => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+
 async function start() {
   // Tiles are decoded in MapLibre's worker: it loads and compiles beside the catalogues, not after them.
   maplibregl.prewarm();
@@ -578,16 +580,14 @@ async function start() {
     attributionControl: { compact: false },
   });
   window.spatialRegionMap = map;
+  // First full render: every tile of the first view drawn and on the screen (the browser tests and the render
+  // benchmark wait for it). Until then the map region is busy (aria-busy), so a screen reader waits for it.
+  const firstRender = new Promise((resolve) => map.once('idle', resolve));
+  // The map's first frame asks for the first view's tiles. The controls, the panel's lists, the legend and the
+  // table (whose number formats load the locale's data) are made after it, while the tiles are on their way.
+  await new Promise((resolve) => map.once('render', resolve));
   map.addControl(new maplibregl.NavigationControl(), 'top-right');
   map.addControl(new maplibregl.ScaleControl(), 'bottom-left');
-  // First full render: every tile of the first view drawn (the browser tests and the render benchmark wait for it).
-  const firstRender = new Promise((resolve) => map.once('idle', resolve));
-  // Until then the map region is busy and its canvas hidden (site.css): the browser composites no frame of a
-  // half-loaded view, and with WebGL in software each composited frame takes CPU from the tiles still to come.
-  // A first view slower than firstViewWaitMs is shown as it comes.
-  const showMap = () => $('map').removeAttribute('aria-busy');
-  setTimeout(showMap, firstViewWaitMs);
-
   applyLanguage();
   $('language').addEventListener('click', () => { state.lang = state.lang === 'sv' ? 'en' : 'sv'; applyLanguage(); writeState(); });
   $('indicator').addEventListener('change', async () => {
@@ -603,7 +603,8 @@ async function start() {
   map.on('moveend', writeState);
   writeState();
   await firstRender;
-  showMap();
+  await framePresented();
+  $('map').removeAttribute('aria-busy');
   document.body.dataset.mapReady = String(Math.round(performance.now()));
   // The analysis tools and the measures register are not part of the first view: their requests and the parsing
   // of their answers would only compete with drawing it.
