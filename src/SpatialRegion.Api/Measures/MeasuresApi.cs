@@ -29,7 +29,7 @@ public static class MeasuresApi
     private static readonly string[] ListParameters =
     [
         "status", "programme", "fund", "theme", "municipality", "active", "min_amount", "max_amount", "bbox", "bbox-crs",
-        "near", "within_metres", "within_minutes", "network", "q", "f", "limit", "offset",
+        "near", "within_metres", "within_minutes", "network", "q", "f", "limit", "offset", "skipGeometry",
     ];
 
     public static RouteGroupBuilder MapMeasuresApi(this IEndpointRouteBuilder routes)
@@ -42,7 +42,8 @@ public static class MeasuresApi
                 + "POST /api/analysis/catchment draws for the place and minutes, i.e. within its 500 m buffer of a road piece reached, with "
                 + "the same 30 km/h access leg; the place must lie within 1000 m of a road; network= chooses the network, default roads; "
                 + "the answer names the network version and speed table in the Road-Network and Speed-Table headers and, in JSON and GeoJSON, "
-                + "in travel_time), q (words in title or description).");
+                + "in travel_time), q (words in title or description). skipGeometry=true leaves the geometry out of f=geojson (null), for a "
+                + "client that wants the properties only: the display geometries are most of the document.");
         api.MapGet("/summary", Summary).WithSummary("The summary per municipality (by=municipalities, the default) or per feature of another polygon layer (by=counties, fa-regions, labour-market-regions …), as GeoJSON.")
             .WithDescription("For another layer, each municipality's equal-share and population-weighted SEK and its population are shared by the part of its area inside each feature "
                 + "(area-weighted, as the interpolation analysis does); measures counts the measures that reach the municipalities a feature overlaps by more than 1 % of their area.");
@@ -238,10 +239,18 @@ public static class MeasuresApi
         {
             throw new InvalidQueryException("f", "f must be json, csv or geojson.");
         }
+        // As pygeoapi's skipGeometry: a feature keeps its member "geometry", with null (RFC 7946, 3.2).
+        var skipGeometry = request.Query["skipGeometry"].FirstOrDefault() switch
+        {
+            null or "false" => false,
+            "true" when format == "geojson" => true,
+            "true" => throw new InvalidQueryException("skipGeometry", "skipGeometry applies to f=geojson; json and csv carry no display geometry to skip."),
+            var other => throw new InvalidQueryException("skipGeometry", $"skipGeometry must be true or false; got '{other}'."),
+        };
         var near = ReadNear(request.Query);
         var travelTime = MeasureTravelTime.Read(request.Query, near);
         var travelTimeAnswer = new NpgsqlParameter { Value = DBNull.Value, NpgsqlDbType = NpgsqlDbType.Jsonb };
-        await using var cmd = ListCommand(request.Query, format, near, travelTime, travelTimeAnswer);
+        await using var cmd = ListCommand(request.Query, format, skipGeometry, near, travelTime, travelTimeAnswer);
         if (travelTime is null)
         {
             await using var connection = await dataSource.OpenConnectionAsync(ct);
@@ -289,7 +298,7 @@ public static class MeasuresApi
     /// and the command runs where the reached roads are staged.</summary>
     [System.Diagnostics.CodeAnalysis.SuppressMessage("Security", "CA2100", Justification = "Built from constant fragments; every value from the request is a parameter.")]
     private static NpgsqlCommand ListCommand(
-        IQueryCollection q, string format, (double Lon, double Lat)? near, MeasureTravelTime? travelTime, NpgsqlParameter travelTimeAnswer)
+        IQueryCollection q, string format, bool skipGeometry, (double Lon, double Lat)? near, MeasureTravelTime? travelTime, NpgsqlParameter travelTimeAnswer)
     {
         var cmd = new NpgsqlCommand();
         var where = new List<string> { "m.deleted_at IS NULL" };
@@ -388,6 +397,7 @@ public static class MeasuresApi
             cmd.Parameters.Add(travelTimeAnswer);
             travelTimeMember = $" || jsonb_build_object('travel_time', ${cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture)})";
         }
+        var geometry = skipGeometry ? "NULL::jsonb" : "ST_AsGeoJSON(ST_Transform(p.display_geom, 4326), 7, 0)::jsonb";
         cmd.CommandText = format switch
         {
             "csv" => $"{hits} SELECT measure_properties(p) FROM ({page}) p ORDER BY p.id",
@@ -395,7 +405,7 @@ public static class MeasuresApi
                 {hits}
                 SELECT (jsonb_build_object('type', 'FeatureCollection', 'numberMatched', {matched}, 'numberReturned', count(p.id),
                          'features', coalesce(jsonb_agg(jsonb_build_object('type', 'Feature', 'id', p.id, 'properties', measure_properties(p),
-                           'geometry', ST_AsGeoJSON(ST_Transform(p.display_geom, 4326), 7, 0)::jsonb) ORDER BY p.id), '[]')){travelTimeMember})::text
+                           'geometry', {geometry}) ORDER BY p.id), '[]')){travelTimeMember})::text
                 FROM ({page}) p
                 """,
             _ => $"""

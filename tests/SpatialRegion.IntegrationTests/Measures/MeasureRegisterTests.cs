@@ -196,9 +196,16 @@ public sealed class MeasureRegisterTests(PostgisFixture db)
         var geojson = await client.GetJsonAsync("/api/measures?f=geojson&status=in_plan");
         Assert.Equal("FeatureCollection", geojson["type"]!.GetValue<string>());
         Assert.Equal(["ex-tr-1", "ex-tr-2"], geojson.Features().Select(f => f.Id()).Order());
+        // Without geometry: the same features and properties, each geometry null.
+        var properties = await client.GetJsonAsync("/api/measures?f=geojson&status=in_plan&skipGeometry=true");
+        Assert.Equal(geojson.Features().Select(f => f.Id()), properties.Features().Select(f => f.Id()));
+        Assert.All(geojson.Features(), f => Assert.NotNull(f["geometry"]));
+        Assert.All(properties.Features(), f => { Assert.True(f.ContainsKey("geometry")); Assert.Null(f["geometry"]); });
+        Assert.Equal(geojson.Features().Select(f => f["properties"]!.ToJsonString()), properties.Features().Select(f => f["properties"]!.ToJsonString()));
 
         foreach (var (query, parameter) in new[] { ("within_metres=100", "within_metres"), ("active=2016-13-01", "active"),
-            ("min_amount=-5", "min_amount"), ("near=14.6", "near"), ("colour=red", "colour"), ("municipality=23x", "municipality"), ("f=xml", "f") })
+            ("min_amount=-5", "min_amount"), ("near=14.6", "near"), ("colour=red", "colour"), ("municipality=23x", "municipality"), ("f=xml", "f"),
+            ("f=geojson&skipGeometry=yes", "skipGeometry"), ("skipGeometry=true", "skipGeometry"), ("f=csv&skipGeometry=true", "skipGeometry") })
         {
             var (status, _, problem) = await client.GetProblemAsync("/api/measures?" + query);
             Assert.Equal(400, status);
