@@ -7,6 +7,7 @@ Usage: QT_QPA_PLATFORM=offscreen python3 vector_tiles.py <tile url template> <na
 """
 import json
 import os
+import shutil
 import sys
 import tempfile
 
@@ -48,4 +49,5 @@ for box in boxes:
     result["red"][name] = sum(1 for c in samples if c.red() > 200 and c.green() < 80 and c.alpha() > 200) / len(samples)
     result["errors"] += [e.message for e in job.errors()]
 app.exitQgis()
+shutil.rmtree(profile, ignore_errors=True)
 print(json.dumps(result))

@@ -15,13 +15,7 @@ public sealed class GdalOapifTests(PostgisFixture db) : IAsyncLifetime
 
     public async ValueTask InitializeAsync() => _service = await ServiceProcess.StartAsync(db.ConnectionString);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_service is not null)
-        {
-            await _service.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _service?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private static Task<JsonObject> Ogr2ogr(string source, string layer, params string[] options) => Tool.Ogr2ogrAsync([source, layer, .. options]);
 

@@ -16,13 +16,7 @@ public sealed class TileClientTests(PostgisFixture db) : IAsyncLifetime
 
     public async ValueTask InitializeAsync() => _service = await ServiceProcess.StartAsync(db.ConnectionString);
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_service is not null)
-        {
-            await _service.DisposeAsync();
-        }
-    }
+    public ValueTask DisposeAsync() => _service?.DisposeAsync() ?? ValueTask.CompletedTask;
 
     private const double HalfWorld = 20037508.342789244;
 
