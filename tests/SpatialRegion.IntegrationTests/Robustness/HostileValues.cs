@@ -36,7 +36,7 @@ public static class HostileValues
     [
         "bbox", "bbox-crs", "crs", "limit", "offset", "properties", "filter", "filter-lang", "filter-crs", "sortby", "datetime", "f",
         "period", "area", "level", "classes", "method", "from", "to", "gender", "format", "change_from", "classify", "county",
-        "key", "merge", "title", "LAN_KOD", "KOMMUNNAMN",
+        "key", "merge", "title", "LAN_KOD", "KOMMUNNAMN", "skipGeometry",
         "SERVICE", "VERSION", "REQUEST", "TYPENAMES", "SRSNAME", "COUNT", "STARTINDEX", "RESOURCEID", "FILTER", "BBOX",
         "OUTPUTFORMAT", "PROPERTYNAME", "SORTBY", "VALUEREFERENCE", "STOREDQUERY_ID", "NAMESPACES", "RESULTTYPE", "ACCEPTVERSIONS",
     ];
