@@ -33,7 +33,18 @@ SPATIALREGION_TEST_DB=$(pg_connection_string "$state" postgres)
 export SPATIALREGION_TEST_DB
 
 cd "$ROOT"
-dotnet test --solution SpatialRegion.sln -c Release "$@"
+# A failing test assembly has its whole console output printed after the failures (the service's own logs,
+# thousands of lines), which pushes them out of sight; they are repeated last.
+set +e
+dotnet test --solution SpatialRegion.sln -c Release "$@" 2>&1 | tee "$state/dotnet-test.log"
+tests_exit=${PIPESTATUS[0]}
+set -e
+if [ "$tests_exit" -ne 0 ]; then
+  failures=$(awk '/^failed /{block=1; lines=0; print; next} block && /^  / {if (++lines <= 25) print; next} {block=0}' \
+    "$state/dotnet-test.log")
+  if [ -n "$failures" ]; then log "the failed tests again:"; printf '%s\n' "$failures"; fi
+  exit "$tests_exit"
+fi
 
 # The map page in a real browser (tests/browser, Playwright): the service built above, on a free port, over a
 # database of its own in the same cluster, set up as run.sh does it.
