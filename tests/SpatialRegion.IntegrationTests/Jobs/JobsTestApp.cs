@@ -12,11 +12,16 @@ namespace SpatialRegion.IntegrationTests.Jobs;
 /// <summary>
 /// A second service instance on the tests' database, whose sources point at a fake server on 127.0.0.1 and
 /// whose job definitions are the test's. Retries, timeouts and throttles are shortened so faults play out in
-/// a second or two.
+/// a few seconds. The request timeout is kept at seconds, not fractions: the suite's test classes run in
+/// parallel, a request that waits half a second for a thread on a busy machine would time out and be retried,
+/// and a retry changes what a test counts and can fail a run.
 /// </summary>
 public sealed class JobsTestApp(string connectionString, FakeStatisticsServer fake, IReadOnlyDictionary<string, string?> settings)
     : WebApplicationFactory<Program>
 {
+    /// <summary>How long a source request may take before it is given up and retried.</summary>
+    public const int TimeoutSeconds = 3;
+
     public static string DataDir { get; } = DataDirectory.Resolve(null, AppContext.BaseDirectory);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -27,7 +32,7 @@ public sealed class JobsTestApp(string connectionString, FakeStatisticsServer fa
         foreach (var (source, url) in new[] { ("Kolada", fake.KoladaBase), ("ScbV1", fake.ScbV1Base), ("ScbV2", fake.ScbV2Base) })
         {
             builder.UseSetting($"Jobs:{source}:BaseUrl", url);
-            builder.UseSetting($"Jobs:{source}:TimeoutSeconds", "0.5");
+            builder.UseSetting($"Jobs:{source}:TimeoutSeconds", TimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
             builder.UseSetting($"Jobs:{source}:MaxRetries", "2");
             builder.UseSetting($"Jobs:{source}:RetryBaseDelaySeconds", "0.05");
             builder.UseSetting($"Jobs:{source}:CallsPerWindow", "100");

@@ -24,6 +24,9 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
     private static readonly string[] KoladaIndicators = ["jt-kolada", "jt-k500", "jt-ktimeout", "jt-ktimeout-all", "jt-kmalformed", "jt-k429", "jt-twin", "jt-cron", "jt-notified", "jt-misfire"];
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>How long a hanging source holds its answer: well past the request timeout.</summary>
+    private static readonly TimeSpan Hang = TimeSpan.FromSeconds(2 * JobsTestApp.TimeoutSeconds);
+
     private FakeStatisticsServer _fake = null!;
     private JobsTestApp _app = null!;
     private HttpClient _editor = null!;
@@ -229,7 +232,7 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
     [Fact]
     public async Task A_request_that_hangs_times_out_and_is_retried()
     {
-        _fake.Enqueue(new Fault.Delay("kolada/", TimeSpan.FromSeconds(2)));
+        _fake.Enqueue(new Fault.Delay("kolada/", Hang));
         var run = await RunAsync("job-jt-ktimeout");
 
         Assert.Equal("succeeded", run["status"]!.GetValue<string>());
@@ -244,7 +247,7 @@ public sealed class RefreshJobTests(PostgisFixture db) : IAsyncLifetime
         var before = await SnapshotAsync("jt-ktimeout-all");
         for (var i = 0; i < 3; i++)
         {
-            _fake.Enqueue(new Fault.Delay("kolada/", TimeSpan.FromSeconds(1.5)));
+            _fake.Enqueue(new Fault.Delay("kolada/", Hang));
         }
 
         var run = await RunAsync("job-jt-ktimeout-all");
