@@ -97,6 +97,21 @@ public sealed partial class ServiceProcess : IAsyncDisposable
     private static partial Regex ListeningOn();
 }
 
+/// <summary>
+/// The service as a process shared by the tests of one class (a class fixture), over the tests' database with its
+/// default settings: a test class's own IAsyncLifetime would start one for every test.
+/// </summary>
+public sealed class ServiceProcessFixture(PostgisFixture db) : IAsyncLifetime
+{
+    private ServiceProcess? _service;
+
+    public string BaseUrl => _service!.BaseUrl;
+
+    public async ValueTask InitializeAsync() => _service = await ServiceProcess.StartAsync(db.ConnectionString);
+
+    public ValueTask DisposeAsync() => _service?.DisposeAsync() ?? ValueTask.CompletedTask;
+}
+
 /// <summary>Runs a command line tool (ogr2ogr, ogrinfo) and returns its exit code and output.</summary>
 public static class Tool
 {

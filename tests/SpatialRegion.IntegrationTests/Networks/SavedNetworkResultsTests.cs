@@ -6,14 +6,8 @@ using SpatialRegion.IntegrationTests.Infrastructure;
 namespace SpatialRegion.IntegrationTests.Networks;
 
 /// <summary>Catchment and accessibility results kept as layers, read by GDAL as QGIS reads them; jobs, the cache and CSV tables.</summary>
-public sealed class SavedNetworkResultsTests(PostgisFixture db) : IAsyncLifetime
+public sealed class SavedNetworkResultsTests(PostgisFixture db, ServiceProcessFixture service) : IClassFixture<ServiceProcessFixture>
 {
-    private ServiceProcess? _service;
-
-    public async ValueTask InitializeAsync() => _service = await ServiceProcess.StartAsync(db.ConnectionString);
-
-    public ValueTask DisposeAsync() => _service?.DisposeAsync() ?? ValueTask.CompletedTask;
-
     private static Task<JsonObject> Ogr2ogr(string source, string layer) => Tool.Ogr2ogrAsync(source, layer);
 
     [Fact]
@@ -33,10 +27,10 @@ public sealed class SavedNetworkResultsTests(PostgisFixture db) : IAsyncLifetime
         Assert.NotNull(saved["provenance"]!["parameters"]!["network_version"]);
         Assert.NotNull(saved["provenance"]!["inputs"]!["facilities"]!["version"]);
 
-        var viaOgc = await Ogr2ogr($"OAPIF:{_service!.BaseUrl}/ogc", "test-pharmacy-access-areas");
+        var viaOgc = await Ogr2ogr($"OAPIF:{service.BaseUrl}/ogc", "test-pharmacy-access-areas");
         Assert.Equal(8, viaOgc.Features().Count());
         Assert.Equal(132_637, viaOgc.Features().Sum(f => f["properties"]!["population"]!.GetValue<double>()));
-        var viaWfs = await Ogr2ogr($"WFS:{_service.BaseUrl}/wfs", "test-berg-pharmacy-15min");
+        var viaWfs = await Ogr2ogr($"WFS:{service.BaseUrl}/wfs", "test-berg-pharmacy-15min");
         var band = viaWfs.Features().Single();
         Assert.Equal(15, band["properties"]!["cutoff"]!.GetValue<double>());
         Assert.True(band["properties"]!["population"]!.GetValue<double>() > 1000);
@@ -45,7 +39,7 @@ public sealed class SavedNetworkResultsTests(PostgisFixture db) : IAsyncLifetime
     [Fact]
     public async Task A_request_preferring_an_async_answer_becomes_a_job_whose_result_equals_the_synchronous_one()
     {
-        using var client = new HttpClient { BaseAddress = new Uri(_service!.BaseUrl) };
+        using var client = new HttpClient { BaseAddress = new Uri(service.BaseUrl) };
         var body = """{"facilities": {"layer": "pharmacies", "filter": {"Kommun": "Ragunda kommun"}}, "output": "facilities", "origins": {"layer": "population-grid-1km", "filter": {"kommun_join": "Ragunda"}}}""";
         using var request = new HttpRequestMessage(HttpMethod.Post, "/api/analysis/accessibility") { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
         request.Headers.Add("Prefer", "respond-async");

@@ -7,15 +7,9 @@ namespace SpatialRegion.IntegrationTests.Ogc;
 /// GDAL's OGC API - Features driver (Debian's gdal-bin) as a real client of the service on a loopback port:
 /// it discovers the collections, pages through next links and writes what it read with ogr2ogr.
 /// </summary>
-public sealed class GdalOapifTests(PostgisFixture db) : IAsyncLifetime
+public sealed class GdalOapifTests(PostgisFixture db, ServiceProcessFixture service) : IClassFixture<ServiceProcessFixture>
 {
-    private ServiceProcess? _service;
-
-    private string Landing => _service!.BaseUrl + "/ogc";
-
-    public async ValueTask InitializeAsync() => _service = await ServiceProcess.StartAsync(db.ConnectionString);
-
-    public ValueTask DisposeAsync() => _service?.DisposeAsync() ?? ValueTask.CompletedTask;
+    private string Landing => service.BaseUrl + "/ogc";
 
     private static Task<JsonObject> Ogr2ogr(string source, string layer, params string[] options) => Tool.Ogr2ogrAsync([source, layer, .. options]);
 

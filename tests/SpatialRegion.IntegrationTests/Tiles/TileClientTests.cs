@@ -10,20 +10,14 @@ namespace SpatialRegion.IntegrationTests.Tiles;
 /// the XYZ kind, from the URL template a user pastes, and draws them: a filter in the template's query reaches the
 /// tiles, so only the features it selects are drawn.
 /// </summary>
-public sealed class TileClientTests(PostgisFixture db) : IAsyncLifetime
+public sealed class TileClientTests(PostgisFixture db, ServiceProcessFixture service) : IClassFixture<ServiceProcessFixture>
 {
-    private ServiceProcess? _service;
-
-    public async ValueTask InitializeAsync() => _service = await ServiceProcess.StartAsync(db.ConnectionString);
-
-    public ValueTask DisposeAsync() => _service?.DisposeAsync() ?? ValueTask.CompletedTask;
-
     private const double HalfWorld = 20037508.342789244;
 
     /// <summary>ogr2ogr of one tile to GeoJSON in EPSG:3857. f=mvt tells GDAL's URL handling what the
     /// extension-less tile URL is; X, Y and Z place the tile on the grid.</summary>
     private Task<JsonObject> ReadTileAsync(string collection, int z, int x, int y) =>
-        Tool.Ogr2ogrAsync($"/vsicurl/{_service!.BaseUrl}/ogc/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt",
+        Tool.Ogr2ogrAsync($"/vsicurl/{service.BaseUrl}/ogc/collections/{collection}/tiles/WebMercatorQuad/{z}/{y}/{x}?f=mvt",
             "-oo", $"Z={z}", "-oo", $"X={x}", "-oo", $"Y={y}");
 
     [Fact]
@@ -38,7 +32,7 @@ public sealed class TileClientTests(PostgisFixture db) : IAsyncLifetime
         Assert.Contains("2309", codes);
         Assert.DoesNotContain("0180", codes);
 
-        using var client = new HttpClient { BaseAddress = new Uri(_service!.BaseUrl) };
+        using var client = new HttpClient { BaseAddress = new Uri(service.BaseUrl) };
         foreach (var feature in features)
         {
             var properties = feature["properties"]!.AsObject();
@@ -94,7 +88,7 @@ public sealed class TileClientTests(PostgisFixture db) : IAsyncLifetime
 
     private async Task<JsonObject> DrawAsync(string query)
     {
-        var template = $"{_service!.BaseUrl}/ogc/collections/municipalities/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}{query}";
+        var template = $"{service.BaseUrl}/ogc/collections/municipalities/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}{query}";
         var script = Path.Combine(AppContext.BaseDirectory, "qgis", "vector_tiles.py");
         var (exit, output, error) = await Tool.RunAsync("/usr/bin/python3", script, template, Ostersund, Are);
         var lastLine = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).LastOrDefault() ?? "";

@@ -116,8 +116,9 @@ let drawingOrder = [];
 const choroplethIds = ['indicator-fill', 'indicator-line']; // its fill and its outline
 
 // The map's first style, made before the map so that the first view's tiles are asked for as soon as the map
-// has read it, with the layers on show (the others wait in serviceLayers): the service's layers from their tiles (polygons as a pale fill with an outline, lines, points as
-// circles), every fill under every line and circle, and the choropleth, when one is given, over the fills.
+// has read it, with the layers on show (the others wait in serviceLayers): the service's layers from their tiles
+// (polygons as a pale fill with an outline, lines, points as circles), every fill under every line and circle, and
+// the choropleth, when one is given, over the fills.
 function serviceStyle(background, others, choroplethStyle) {
   const fills = [];
   const above = [];
